@@ -26,6 +26,16 @@ type Error struct {
 	// Method and Endpoint name the call, e.g. "POST" "/api/v1/orgs".
 	Method   string `json:"-"`
 	Endpoint string `json:"-"`
+	// ConcurrencyLimited is set on a 429 that reports the org's concurrent
+	// request limit (X-Rate-Limit-Limit and -Remaining both 0) rather than
+	// a per-minute bucket. Its reset is only an estimate, so RetryAfter is
+	// zero and a retry should come after a short jittered wait.
+	ConcurrencyLimited bool `json:"-"`
+}
+
+// IsConcurrencyLimit reports whether e is a concurrency-limit 429.
+func (e *Error) IsConcurrencyLimit() bool {
+	return e != nil && e.HTTPStatus == 429 && e.ConcurrencyLimited
 }
 
 // Cause is one entry of Okta's errorCauses.

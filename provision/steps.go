@@ -1,0 +1,256 @@
+package provision
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/embedded-occ/provisioner/events"
+	"github.com/embedded-occ/provisioner/okta"
+	"github.com/embedded-occ/provisioner/outbox"
+)
+
+// checkToken checks the token the signup will use first: the ISV's for a
+// new tenant, the customer's for an existing one.
+func (r *run) checkToken(ctx context.Context) error {
+	host, token, err := r.firstToken()
+	if err != nil {
+		return err
+	}
+	if err := r.w.cfg.Okta.CheckHost(host); err != nil {
+		return err
+	}
+	err = r.call(ctx, events.StepCheckToken, func(ctx context.Context) error {
+		_, err := r.w.cfg.Okta.Me(ctx, host, token)
+		return err
+	})
+	if r.sg.Tenant == events.TenantNew {
+		r.w.noteISV(err)
+		if err != nil && !r.w.ISVHealthy() {
+			return errISVRejected
+		}
+	}
+	if err != nil {
+		return err
+	}
+	return r.record(ctx, outbox.Change{
+		State: outbox.StateChecked, Step: events.StepCheckToken, Status: "done",
+		Attempt: r.attempts, Detail: map[string]string{"host": host},
+	})
+}
+
+// errISVRejected: Okta rejects the ISV's own token. Not the signup's fault.
+var errISVRejected = errors.New("okta rejects the isv token")
+
+func (r *run) firstToken() (host, token string, err error) {
+	if r.sg.Tenant == events.TenantNew {
+		return r.w.cfg.ISVHost, r.w.cfg.ISVToken, nil
+	}
+	return r.orgAccess()
+}
+
+// orgAccess returns the host and token to use inside the customer's org.
+func (r *run) orgAccess() (host, token string, err error) {
+	if r.sg.Tenant == events.TenantExisting {
+		token, err = r.w.reveal(r.d.Signup.Existing.APIToken)
+		if err != nil {
+			return "", "", &secretError{field: "existing.apiToken", err: err}
+		}
+		return r.sg.OrgHost, token, nil
+	}
+	if r.orgToken == "" {
+		if r.orgToken, err = r.w.cfg.Store.OrgToken(r.sg); err != nil {
+			return "", "", &storeError{err}
+		}
+	}
+	return r.sg.OrgHost, r.orgToken, nil
+}
+
+// createOrg creates the customer's org. reconcile is set when an earlier
+// attempt's outcome was lost: a duplicate subdomain then most likely means
+// our own org, whose token Okta will not show again.
+func (r *run) createOrg(ctx context.Context, reconcile bool) error {
+	step := events.StepCreateOrg
+	req, err := r.orgRequest()
+	if err != nil {
+		return err
+	}
+	if !reconcile {
+		err := r.record(ctx, outbox.Change{
+			State: outbox.StateOrgPending, Step: step, Status: "started", Attempt: r.attempt(step),
+			Detail: map[string]string{"subdomain": req.Subdomain},
+		})
+		if err != nil {
+			return err
+		}
+	}
+	var org *okta.Org
+	err = r.call(ctx, step, func(ctx context.Context) error {
+		var err error
+		org, err = r.w.cfg.Okta.CreateOrg(ctx, r.w.cfg.ISVHost, r.w.cfg.ISVToken, req)
+		return err
+	})
+	r.w.noteISV(err)
+	if err != nil {
+		if !r.w.ISVHealthy() {
+			return errISVRejected
+		}
+		if oe := okta.AsError(err); reconcile && oe != nil && oe.Code == okta.CodeSubdomainExists {
+			return &unconfirmedOrgError{subdomain: req.Subdomain, cause: oe}
+		}
+		return err
+	}
+	return r.orgCreated(ctx, org, req.Subdomain)
+}
+
+func (r *run) orgCreated(ctx context.Context, org *okta.Org, subdomain string) error {
+	host := subdomain + "." + parentDomain(r.w.cfg.ISVHost)
+	if err := r.w.cfg.Okta.CheckHost(host); err != nil {
+		return err
+	}
+	r.orgToken = org.Token
+	return r.record(ctx, outbox.Change{
+		State: outbox.StateOrgCreated, Step: events.StepCreateOrg, Status: "done",
+		Attempt: r.attempts, OrgID: org.ID, OrgHost: host, OrgToken: org.Token,
+		Detail: map[string]string{"org_id": org.ID, "host": host},
+	})
+}
+
+// parentDomain drops the first label: "acme.oktapreview.com" gives
+// "oktapreview.com".
+func parentDomain(host string) string {
+	_, rest, _ := strings.Cut(host, ".")
+	return rest
+}
+
+// unconfirmedOrgError: a lost org creation whose subdomain now exists. The
+// org is probably ours, but its token was shown only in the lost response,
+// so an operator has to take over.
+type unconfirmedOrgError struct {
+	subdomain string
+	cause     *okta.Error
+}
+
+func (e *unconfirmedOrgError) Error() string {
+	return fmt.Sprintf("org %q exists after a create whose outcome was lost", e.subdomain)
+}
+
+// createApp instantiates the ISV's app in the customer's org. reconcile is
+// set when an earlier attempt's outcome was lost: the app is looked up by
+// its label before a new one is created.
+func (r *run) createApp(ctx context.Context, reconcile bool) error {
+	step := events.StepCreateApp
+	host, token, err := r.orgAccess()
+	if err != nil {
+		return err
+	}
+	if reconcile {
+		var found *okta.App
+		err := r.call(ctx, step, func(ctx context.Context) error {
+			var err error
+			found, err = r.w.cfg.Okta.FindAppByLabel(ctx, host, token, r.sg.AppName, r.sg.AppLabel)
+			return r.settling(err, okta.CodeInvalidToken)
+		})
+		if err != nil {
+			return err
+		}
+		if found != nil {
+			return r.appCreated(ctx, found, true)
+		}
+	}
+	err = r.record(ctx, outbox.Change{
+		State: outbox.StateAppPending, Step: step, Status: "started", Attempt: r.attempt(step),
+		Detail: map[string]string{"name": r.sg.AppName, "label": r.sg.AppLabel},
+	})
+	if err != nil {
+		return err
+	}
+	app := r.d.Signup.App
+	req := &okta.CreateAppRequest{
+		Name: app.Name, Label: r.sg.AppLabel, Status: "ACTIVE",
+		SignOnMode: "SAML_2_0", Settings: okta.AppSettings{App: app.Settings.App},
+	}
+	var created *okta.App
+	err = r.call(ctx, step, func(ctx context.Context) error {
+		var err error
+		created, err = r.w.cfg.Okta.CreateApp(ctx, host, token, req)
+		return r.settling(err, okta.CodeInvalidToken)
+	})
+	if err != nil {
+		return err
+	}
+	return r.appCreated(ctx, created, false)
+}
+
+func (r *run) appCreated(ctx context.Context, app *okta.App, found bool) error {
+	return r.record(ctx, outbox.Change{
+		State: outbox.StateAppCreated, Step: events.StepCreateApp, Status: "done",
+		Attempt: r.attempts, AppID: app.ID,
+		Detail: map[string]any{"app_id": app.ID, "found_by_label": found},
+	})
+}
+
+// settling treats code as transient for a new tenant's org: Okta says a
+// new org may take a while before its own token works.
+func (r *run) settling(err error, code string) error {
+	if oe := okta.AsError(err); oe != nil && oe.Code == code && r.sg.Tenant == events.TenantNew {
+		return okta.Transient(err)
+	}
+	return err
+}
+
+// finish fetches and parses the metadata and commits the result.
+func (r *run) finish(ctx context.Context) error {
+	step := events.StepFetchMetadata
+	host, token, err := r.orgAccess()
+	if err != nil {
+		return err
+	}
+	var raw []byte
+	err = r.call(ctx, step, func(ctx context.Context) error {
+		var err error
+		raw, err = r.w.cfg.Okta.Metadata(ctx, host, token, r.sg.AppID)
+		// Right after creation Okta may not know the new app yet.
+		if oe := okta.AsError(err); oe != nil && oe.Code == okta.CodeNotFound {
+			return okta.Transient(err)
+		}
+		return r.settling(err, okta.CodeInvalidToken)
+	})
+	if err != nil {
+		return err
+	}
+	md, err := events.ParseSAMLMetadata(raw)
+	if err != nil {
+		return &metadataError{err}
+	}
+	msg, err := r.w.provisioned(r.d, r.sg, md)
+	if err != nil {
+		return err
+	}
+	err = r.record(ctx, outbox.Change{
+		State: outbox.StateProvisioned, Step: step, Status: "done", Attempt: r.attempts,
+		Detail:  map[string]any{"entity_id": md.EntityID, "certificates": len(md.Certificates)},
+		Results: []*outbox.Message{msg}, Release: true,
+	})
+	if err != nil {
+		return err
+	}
+	r.w.cfg.Observer.Result("provisioned", "")
+	r.log.Info().Str("state", outbox.StateProvisioned).Str("org_host", host).
+		Str("app_id", r.sg.AppID).Msg("signup provisioned")
+	return nil
+}
+
+type metadataError struct{ err error }
+
+func (e *metadataError) Error() string { return "parse metadata: " + e.err.Error() }
+func (e *metadataError) Unwrap() error { return e.err }
+
+type secretError struct {
+	field string
+	err   error
+}
+
+func (e *secretError) Error() string { return e.field + ": " + e.err.Error() }
+func (e *secretError) Unwrap() error { return e.err }
