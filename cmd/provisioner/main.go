@@ -5,6 +5,7 @@
 //	provisioner publish FILE|-          publish a signup event
 //	provisioner dlq list|show|replay|purge
 //	provisioner config                  print the effective configuration
+//	provisioner keygen KID              print a new keyring entry
 //
 // Every flag also has an environment variable; see `provisioner run -h`.
 package main
@@ -51,6 +52,7 @@ commands:
   publish   publish a signup event file (or - for stdin)
   dlq       list, show, replay or purge dead-lettered signups
   config    print the effective configuration, secrets redacted
+  keygen    print a new key for PROVISIONER_SEAL_KEYS or PROVISIONER_STORE_KEYS
 
 Run "provisioner COMMAND -h" for a command's flags.`
 
@@ -71,6 +73,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runDLQ(ctx, rest, stdout, stderr)
 	case "config":
 		return runConfig(rest, stdout, stderr)
+	case "keygen":
+		return runKeygen(rest, stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprintln(stdout, usage)
 		return nil

@@ -85,26 +85,35 @@ func envName(flagName string) string {
 // development defaults.
 func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (*Config, error) {
 	c := &Config{}
-	vals := map[string]string{}
-	for _, s := range settings {
-		vals[s.name] = s.def
-		if v := getenv(envName(s.name)); v != "" {
-			vals[s.name] = v
-		}
-	}
 	flagged := map[string]*string{}
 	for _, s := range settings {
-		flagged[s.name] = fs.String(s.name, vals[s.name], s.usage+" (env "+envName(s.name)+")")
+		flagged[s.name] = fs.String(s.name, s.def, s.usage+" (env "+envName(s.name)+")")
 	}
-	dev := fs.Bool("dev", getenv("PROVISIONER_DEV") == "1" || getenv("PROVISIONER_DEV") == "true",
+	dev := fs.Bool("dev", false,
 		"development mode: embedded NATS, in-process Okta emulator, generated keys (env PROVISIONER_DEV)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
+	// A flag wins over the environment, which wins over the default. The
+	// environment is applied after parsing so that -h never prints a
+	// secret taken from it as a default.
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	vals := map[string]string{}
+	for _, s := range settings {
+		vals[s.name] = *flagged[s.name]
+		if v := getenv(envName(s.name)); v != "" && !set[s.name] {
+			vals[s.name] = v
+		}
+	}
+	if !set["dev"] {
+		v := getenv("PROVISIONER_DEV")
+		*dev = v == "1" || v == "true"
+	}
 	c.Dev = *dev
 	var errs []error
 	for _, s := range settings {
-		if err := s.set(c, *flagged[s.name]); err != nil {
+		if err := s.set(c, vals[s.name]); err != nil {
 			errs = append(errs, fmt.Errorf("setting %s (--%s): %w", envName(s.name), s.name, err))
 		}
 	}
