@@ -22,8 +22,8 @@ const (
 
 // fail decides what a step's error means for the signup and commits it.
 func (r *run) fail(ctx context.Context, err error) (Outcome, error) {
-	step := r.sg.Step
-	if step == "" || r.sg.State == outbox.StateReceived {
+	step := r.step
+	if step == "" {
 		step = events.StepCheckToken
 	}
 	var (

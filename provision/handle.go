@@ -134,6 +134,7 @@ type run struct {
 	sg  *outbox.Signup
 	log zerolog.Logger
 
+	step     string // the step being worked on
 	orgToken string // the new org's token, once known
 	attempts int    // attempts of the step that failed
 }
@@ -206,8 +207,9 @@ func (r *run) attempt(step string) int {
 	return 1
 }
 
-// call runs op under the retry policy, journaling each retry.
+// call runs op under the retry policy, logging each retry.
 func (r *run) call(ctx context.Context, step string, op func(context.Context) error) error {
+	r.step = step
 	base := r.attempt(step) - 1
 	n, err := r.w.cfg.Retry.Do(ctx, op, func(attempt int, err error, wait time.Duration) {
 		oe := okta.AsError(err)

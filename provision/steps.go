@@ -14,6 +14,7 @@ import (
 // checkToken checks the token the signup will use first: the ISV's for a
 // new tenant, the customer's for an existing one.
 func (r *run) checkToken(ctx context.Context) error {
+	r.step = events.StepCheckToken
 	host, token, err := r.firstToken()
 	if err != nil {
 		return err
@@ -72,6 +73,7 @@ func (r *run) orgAccess() (host, token string, err error) {
 // our own org, whose token Okta will not show again.
 func (r *run) createOrg(ctx context.Context, reconcile bool) error {
 	step := events.StepCreateOrg
+	r.step = step
 	req, err := r.orgRequest()
 	if err != nil {
 		return err
@@ -141,6 +143,7 @@ func (e *unconfirmedOrgError) Error() string {
 // its label before a new one is created.
 func (r *run) createApp(ctx context.Context, reconcile bool) error {
 	step := events.StepCreateApp
+	r.step = step
 	host, token, err := r.orgAccess()
 	if err != nil {
 		return err
@@ -203,6 +206,7 @@ func (r *run) settling(err error, code string) error {
 // finish fetches and parses the metadata and commits the result.
 func (r *run) finish(ctx context.Context) error {
 	step := events.StepFetchMetadata
+	r.step = step
 	host, token, err := r.orgAccess()
 	if err != nil {
 		return err
