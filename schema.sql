@@ -51,3 +51,10 @@ CREATE TABLE IF NOT EXISTS outbox (
     last_error    TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS outbox_pending ON outbox(published_at, seq);
+
+-- Facts about the file itself: "keycheck" holds a value sealed with the
+-- storage key, so a wrong key is refused at start-up, not at first use.
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+);

@@ -223,3 +223,13 @@ func TestWriterWaitsForAnotherProcessLock(t *testing.T) {
 		t.Fatalf("Record after the lock was released: %v", err)
 	}
 }
+
+func TestOpenRefusesAWrongStorageKey(t *testing.T) {
+	_, path := openTestStore(t)
+	spec, _ := events.GenerateKeyringSpec("other")
+	keys, _ := events.ParseKeyring(spec)
+	_, err := Open(context.Background(), path, Options{Keyring: keys})
+	if !errors.Is(err, ErrWrongKey) {
+		t.Fatalf("Open with another key: err = %v, want ErrWrongKey", err)
+	}
+}
