@@ -28,13 +28,13 @@ type maxDeliverAdvisory struct {
 // the advisories stream keeps; Exhausted dead-letters the signup and
 // removes the message, so none vanishes silently.
 type Exhausted struct {
-	JS         jetstream.JetStream
-	Worker     *provision.Worker
-	Streams    Streams
-	Durable    string // the signup consumer's name
-	MaxBytes   int
-	Logger     zerolog.Logger
-	OnHandled  func(seq uint64)
+	JS        jetstream.JetStream
+	Worker    *provision.Worker
+	Streams   Streams
+	Durable   string // the signup consumer's name
+	MaxBytes  int
+	Logger    zerolog.Logger
+	OnHandled func(seq uint64)
 }
 
 // Run watches the advisories until ctx ends.
@@ -101,8 +101,11 @@ func (x *Exhausted) handle(ctx context.Context, raw []byte) error {
 	if err := s.DeleteMsg(ctx, adv.StreamSeq); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
 		return err
 	}
-	x.Logger.Warn().Uint64("stream_seq", adv.StreamSeq).Uint64("deliveries", adv.Deliveries).
-		Msg("signup ran out of deliveries; dead-lettered")
+	lg := x.Logger.Warn().Uint64("stream_seq", adv.StreamSeq).Uint64("deliveries", adv.Deliveries)
+	if derr == nil && signup != nil {
+		lg = lg.Str("signup_id", ev.ID)
+	}
+	lg.Msg("signup ran out of deliveries; dead-lettered")
 	if x.OnHandled != nil {
 		x.OnHandled(adv.StreamSeq)
 	}

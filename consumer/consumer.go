@@ -157,6 +157,7 @@ func (c *Consumer) ensure(ctx context.Context) (jetstream.Consumer, error) {
 	}
 	c.mu.Lock()
 	c.cons = cons
+	c.live = true
 	c.mu.Unlock()
 	return cons, nil
 }

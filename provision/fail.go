@@ -8,6 +8,8 @@ import (
 	"errors"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/embedded-occ/provisioner/events"
 	"github.com/embedded-occ/provisioner/okta"
 	"github.com/embedded-occ/provisioner/outbox"
@@ -15,7 +17,7 @@ import (
 
 // Delays before a redelivery.
 const (
-	isvRecheckDelay = 30 * time.Second
+	isvRecheckDelay = 30 * time.Second // default of Config.ISVRecheck
 	storeRetryDelay = time.Second
 	reconcileDelay  = time.Second
 )
@@ -33,16 +35,25 @@ func (r *run) fail(ctx context.Context, err error) (Outcome, error) {
 	switch {
 	case ctx.Err() != nil:
 		r.log.Info().Str("step", step).Msg("stopped mid-step; the signup resumes on redelivery")
+		// Give the lease up, so that the next worker (or this one after
+		// a restart) resumes it at once instead of waiting the lease out.
+		// The journal is as the last step left it.
+		if err := r.w.cfg.Store.Release(context.WithoutCancel(ctx), r.sg.ID, r.w.cfg.Owner); err != nil {
+			r.log.Warn().Err(err).Msg("releasing the signup lease failed; it expires on its own")
+		}
 		return Outcome{Action: Retry, State: r.sg.State}, errAbandon
 	case errors.As(err, &store):
 		return Outcome{Action: Retry, Delay: storeRetryDelay, State: r.sg.State}, err
 	case errors.Is(err, errISVRejected):
-		return Outcome{Action: Retry, Delay: isvRecheckDelay, State: r.sg.State}, nil
+		return Outcome{Action: Retry, Delay: r.w.cfg.ISVRecheck, State: r.sg.State}, nil
 	case errors.Is(err, okta.ErrAmbiguous):
 		// The call may have happened: the next delivery reconciles.
 		r.log.Warn().Str("step", step).Err(err).Msg("okta call outcome unknown; reconciling on redelivery")
 		return r.retryLater(ctx, step, reconcileDelay, err)
 	case errors.As(err, &defer_):
+		f, _ := failure(err)
+		logFailure(r.log.Warn(), f).Str("step", step).Dur("wait", defer_.After).
+			Msg("okta asks for a long wait; the signup resumes on a delayed redelivery")
 		return r.retryLater(ctx, step, defer_.After, err)
 	case okta.IsTransient(err):
 		return r.deadLetter(ctx, step, "retries_exhausted", err)
@@ -85,10 +96,9 @@ func (r *run) finishFailed(ctx context.Context, step string, f events.FailureErr
 	if err != nil {
 		return Outcome{Action: Retry, Delay: storeRetryDelay, State: r.sg.State}, err
 	}
+	r.w.crash(CrashAfterResultCommit)
 	r.w.cfg.Observer.Result("failed", f.ErrorCode)
-	r.log.Info().Str("state", outbox.StateFailed).Str("step", step).
-		Str("error_source", f.Source).Str("okta_error_code", f.ErrorCode).
-		Str("okta_request_id", f.RequestID).Int("http_status", f.HTTPStatus).
+	logFailure(r.log.Info(), f).Str("state", outbox.StateFailed).Str("step", step).
 		Msg("signup failed")
 	return Outcome{Action: Ack, State: outbox.StateFailed}, nil
 }
@@ -115,12 +125,24 @@ func (r *run) deadLetter(ctx context.Context, step, reason string, cause error) 
 	if err != nil {
 		return Outcome{Action: Retry, Delay: storeRetryDelay, State: r.sg.State}, err
 	}
+	r.w.crash(CrashAfterResultCommit)
 	r.w.cfg.Observer.DeadLetter(reason)
 	r.w.cfg.Observer.Result("failed", f.ErrorCode)
-	r.log.Error().Str("state", outbox.StateDead).Str("step", step).Str("reason", reason).
-		Int("attempts", attempts).Str("okta_error_code", f.ErrorCode).
-		Str("okta_request_id", f.RequestID).Msg("signup dead-lettered")
+	logFailure(r.log.Error(), f).Str("state", outbox.StateDead).Str("step", step).
+		Str("reason", reason).Int("attempts", attempts).Msg("signup dead-lettered")
 	return Outcome{Action: Terminate, State: outbox.StateDead}, nil
+}
+
+// logFailure adds a failure's fields to a log line: its error code and
+// source, and for Okta's errors the HTTP status and Okta's request id, the
+// handle Okta support asks for.
+func logFailure(ev *zerolog.Event, f events.FailureError) *zerolog.Event {
+	ev = ev.Str("error_source", f.Source).Str("error_code", f.ErrorCode)
+	if f.Source == events.SourceOkta {
+		ev = ev.Str("okta_error_code", f.ErrorCode).Str("okta_request_id", f.RequestID).
+			Int("http_status", f.HTTPStatus)
+	}
+	return ev
 }
 
 // deadMessage builds the dead letter for a decoded signup.
@@ -186,7 +208,10 @@ func failure(err error) (events.FailureError, bool) {
 			ErrorCauses: []events.Cause{},
 		}, replay
 	}
+	var exhausted *exhaustedError
 	switch {
+	case errors.As(err, &exhausted):
+		return local(events.CodeDeliveriesExhaust, err.Error(), true)
 	case errors.As(err, &secret):
 		return local(events.CodeSecretUnreadable, err.Error(), false)
 	case errors.Is(err, okta.ErrHostNotAllowed):

@@ -45,6 +45,7 @@ type Config struct {
 	OktaTimeout     time.Duration
 	RetryAttempts   int
 	RetryMaxHold    time.Duration
+	ISVRecheck      time.Duration
 
 	SealKeys          string
 	StoreKeys         string

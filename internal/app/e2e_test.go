@@ -212,18 +212,17 @@ func TestE2EPreviewISV(t *testing.T) {
 		if apps := h.emu.Apps(sub + ".oktapreview.com"); len(apps) != 1 {
 			t.Errorf("apps = %d, want 1", len(apps))
 		}
-		bl, err := h.rt.Store.Backlog(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
+		// The redelivery is acked before its (absent) result could be
+		// relayed, so count results only; the outbox is shared with the
+		// parallel subtests and its backlog says nothing about this one.
 		n := 0
 		for _, r := range h.results.all() {
 			if r.SignupID == ev.ID {
 				n++
 			}
 		}
-		if n != 1 || bl.Pending != 0 {
-			t.Errorf("results of %s = %d with %d outbox rows pending, want exactly 1 and 0", ev.ID, n, bl.Pending)
+		if n != 1 {
+			t.Errorf("results of %s = %d, want exactly 1", ev.ID, n)
 		}
 	})
 

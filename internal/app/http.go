@@ -39,13 +39,30 @@ func (rt *Runtime) Readiness(ctx context.Context) map[string]string {
 	if !rt.Consumer.Live() {
 		checks["consumer"] = "signup consumer not live"
 	}
-	if err := rt.Store.Ping(ctx); err != nil {
-		checks["database"] = "not writable: " + err.Error()
+	if why := rt.pingStore(ctx); why != "" {
+		checks["database"] = why
 	}
 	if !rt.Worker.ISVHealthy() {
 		checks["okta_isv_token"] = "rejected by Okta"
 	}
 	return checks
+}
+
+// pingStore checks that the database takes a write within ctx. SQLite
+// waits out another writer's lock without watching ctx, so the answer is
+// not waited for past ctx's end: a probe must answer in time.
+func (rt *Runtime) pingStore(ctx context.Context) string {
+	done := make(chan error, 1)
+	go func() { done <- rt.Store.Ping(ctx) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			return "not writable: " + err.Error()
+		}
+		return ""
+	case <-ctx.Done():
+		return "not writable: no answer in time (locked by another process?)"
+	}
 }
 
 func (rt *Runtime) readyz(w http.ResponseWriter, r *http.Request) {

@@ -29,6 +29,9 @@ type Metrics struct {
 	published    prometheus.Counter
 }
 
+// deadLetterReasons are the reasons the worker dead-letters a signup for.
+var deadLetterReasons = []string{"retries_exhausted", "max_deliveries", "undecodable"}
+
 // NewMetrics registers the metrics, and the outbox gauges read from store
 // at scrape time.
 func NewMetrics(store *outbox.Store) *Metrics {
@@ -72,6 +75,11 @@ func NewMetrics(store *outbox.Store) *Metrics {
 	reg.MustRegister(m.received, m.inFlight, m.results, m.retries, m.rateWaits, m.deadLetters,
 		m.oktaRequests, m.oktaLatency, m.throttled, m.published,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// Known reasons start at zero, so that alerts on increase() see the
+	// first dead letter.
+	for _, reason := range deadLetterReasons {
+		m.deadLetters.WithLabelValues(reason)
+	}
 	if store != nil {
 		reg.MustRegister(&backlogCollector{store: store,
 			pending: prometheus.NewDesc("provisioner_outbox_pending", "Outbox rows not yet published.", nil, nil),
@@ -112,6 +120,34 @@ func (m *Metrics) Exchange(x okta.Exchange) {
 	if x.Throttled > 0 {
 		m.throttled.Add(x.Throttled.Seconds())
 	}
+}
+
+// Watch exports the runtime's health as gauges read at scrape time, for
+// alerts that do not poll /readyz: NATS connected, consumer live, ISV
+// token accepted (1 or 0), and the configured concurrency, the ceiling of
+// provisioner_signups_in_flight.
+func (m *Metrics) Watch(rt *Runtime) {
+	flag := func(ok bool) float64 {
+		if ok {
+			return 1
+		}
+		return 0
+	}
+	m.Registry.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "provisioner_nats_connected", Help: "1 while the NATS connection is up.",
+		}, func() float64 { return flag(rt.NC != nil && rt.NC.IsConnected()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "provisioner_consumer_live", Help: "1 while the signup consumer fetches.",
+		}, func() float64 { return flag(rt.Consumer != nil && rt.Consumer.Live()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "provisioner_isv_token_accepted",
+			Help: "1 while Okta accepts the ISV's API token; 0 means no signup is taken.",
+		}, func() float64 { return flag(rt.Worker != nil && rt.Worker.ISVHealthy()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "provisioner_concurrency", Help: "Signups worked on at once at most (--concurrency).",
+		}, func() float64 { return float64(rt.Config.Concurrency) }),
+	)
 }
 
 type backlogCollector struct {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -31,8 +32,8 @@ type Runtime struct {
 	Log      zerolog.Logger
 	NC       *nats.Conn
 	JS       jetstream.JetStream
-	NATS     *embedded.Server  // set when embedded
-	Emulator *oktatest.Server  // set in development mode
+	NATS     *embedded.Server // set when embedded
+	Emulator *oktatest.Server // set in development mode
 	Store    *outbox.Store
 	Worker   *provision.Worker
 	Consumer *consumer.Consumer
@@ -43,6 +44,7 @@ type Runtime struct {
 
 	exhausted *consumer.Exhausted
 	http      *http.Server
+	httpLn    net.Listener
 	closers   []func() error
 }
 
@@ -61,10 +63,13 @@ type Options struct {
 // Start validates cfg for its mode and starts every part. On error every
 // part started so far is stopped again.
 func Start(ctx context.Context, cfg *Config, log zerolog.Logger, opts Options) (rt *Runtime, err error) {
-	rt = &Runtime{Config: cfg, Log: log, Streams: consumer.DefaultStreams(), Subjects: cfg.subjects()}
+	// started is kept apart from rt: "return nil, err" sets rt to nil
+	// before the deferred clean-up runs.
+	started := &Runtime{Config: cfg, Log: log, Streams: consumer.DefaultStreams(), Subjects: cfg.subjects()}
+	rt = started
 	defer func() {
 		if err != nil {
-			rt.Close()
+			started.Close()
 			rt = nil
 		}
 	}()
@@ -166,6 +171,9 @@ func (rt *Runtime) startCore(ctx context.Context, opts Options) error {
 	rt.Store, err = outbox.Open(ctx, filepath.Join(cfg.DataDir, "provisioner.db"), outbox.Options{
 		Keyring: storeKeys, Synchronous: cfg.Synchronous,
 	})
+	if errors.Is(err, outbox.ErrWrongKey) {
+		return fmt.Errorf("setting PROVISIONER_STORE_KEYS: %w", err)
+	}
 	if err != nil {
 		return err
 	}
@@ -182,6 +190,10 @@ func (rt *Runtime) startCore(ctx context.Context, opts Options) error {
 	if err := client.CheckHost(cfg.OktaISVHost); err != nil {
 		return fmt.Errorf("setting PROVISIONER_OKTA_ISV_HOST: %w", err)
 	}
+	crash, err := crashHook(os.Getenv(CrashEnv), cfg.Dev, rt.Log)
+	if err != nil {
+		return err
+	}
 	owner := fmt.Sprintf("%s-%d", hostname(), os.Getpid())
 	rt.Worker, err = provision.New(provision.Config{
 		Store: rt.Store, Okta: client,
@@ -189,7 +201,9 @@ func (rt *Runtime) startCore(ctx context.Context, opts Options) error {
 		ISVHost: cfg.OktaISVHost, ISVToken: cfg.OktaToken,
 		Secrets: sealKeys, AllowPlainSecrets: cfg.AllowPlainSecrets,
 		Subjects: rt.Subjects, Owner: owner, MaxDeliver: cfg.MaxDeliver,
-		Observer: rt.Metrics, Logger: rt.Log,
+		// A crashed worker's lease runs out soon after JetStream redelivers.
+		Lease: 4 * cfg.AckWait, ISVRecheck: cfg.ISVRecheck,
+		Observer: rt.Metrics, Logger: rt.Log, CrashHook: crash,
 	})
 	if err != nil {
 		return err
@@ -209,20 +223,38 @@ func (rt *Runtime) startCore(ctx context.Context, opts Options) error {
 	}
 	rt.Relay, err = publisher.NewRelay(publisher.RelayConfig{
 		Store: rt.Store, JS: rt.JS, Owner: owner, Retention: cfg.OutboxRetention,
-		OnPublished: onPub, Logger: rt.Log,
+		OnPublished: onPub, Logger: rt.Log, CrashHook: crash,
 	})
 	if err != nil {
 		return err
 	}
+	rt.Metrics.Watch(rt)
 	rt.exhausted = &consumer.Exhausted{
 		JS: rt.JS, Worker: rt.Worker, Streams: rt.Streams, Durable: cfg.Durable,
 		MaxBytes: cfg.MaxEventBytes, Logger: rt.Log,
 	}
 	if !opts.NoHTTP {
+		// Listen now, so that a taken port fails the start and HTTPAddr
+		// knows the port when the setting asked for port 0.
+		ln, err := listen(cfg.HTTPAddr)
+		if err != nil {
+			return fmt.Errorf("setting PROVISIONER_HTTP_ADDR: %w", err)
+		}
+		rt.httpLn = ln
+		rt.onClose(func() error { ln.Close(); return nil })
 		rt.http = &http.Server{Addr: cfg.HTTPAddr, Handler: rt.Handler(),
 			ReadHeaderTimeout: 5 * time.Second}
 	}
 	return nil
+}
+
+// HTTPAddr is the address the HTTP endpoints listen on, e.g.
+// "127.0.0.1:8080", or "" when they are off. Start binds it; Run serves.
+func (rt *Runtime) HTTPAddr() string {
+	if rt.httpLn == nil {
+		return ""
+	}
+	return rt.httpLn.Addr().String()
 }
 
 // Run runs every loop until ctx ends, then stops them in order: the
@@ -241,10 +273,7 @@ func (rt *Runtime) Run(ctx context.Context) error {
 	g.Go(func() error { return rt.exhausted.Run(gctx) })
 	g.Go(func() error { return rt.watchISV(gctx) })
 	if rt.http != nil {
-		ln, err := listen(rt.Config.HTTPAddr)
-		if err != nil {
-			return fmt.Errorf("setting PROVISIONER_HTTP_ADDR: %w", err)
-		}
+		ln := rt.httpLn
 		rt.Log.Info().Str("http_addr", ln.Addr().String()).Msg("serving /healthz /readyz /metrics /v1/signups")
 		g.Go(func() error {
 			if err := rt.http.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
@@ -269,7 +298,11 @@ func (rt *Runtime) Run(ctx context.Context) error {
 
 // watchISV rechecks the ISV token while Okta rejects it.
 func (rt *Runtime) watchISV(ctx context.Context) error {
-	t := time.NewTicker(30 * time.Second)
+	every := rt.Config.ISVRecheck
+	if every <= 0 {
+		every = 30 * time.Second // a Config built without Load
+	}
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {

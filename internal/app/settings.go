@@ -88,6 +88,8 @@ var settings = []setting{
 		func(c *Config) *int { return &c.RetryAttempts }),
 	duration("retry-max-hold", "20s", "longest wait held in place; longer waits become delayed redeliveries",
 		func(c *Config) *time.Duration { return &c.RetryMaxHold }),
+	duration("isv-recheck", "30s", "how often a rejected ISV token is checked again; signups wait meanwhile",
+		func(c *Config) *time.Duration { return &c.ISVRecheck }),
 
 	secret("seal-keys", "", "keyring opening sealed signup secrets: kid:base64key[,kid:base64key...] (first seals)",
 		func(c *Config) *string { return &c.SealKeys }),

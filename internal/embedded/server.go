@@ -41,6 +41,8 @@ func Start(opts Options) (*Server, error) {
 	port := opts.Port
 	if port == 0 {
 		port = server.RANDOM_PORT
+	} else if err := portFree(opts.Host, port); err != nil {
+		return nil, fmt.Errorf("embedded nats: %w", err)
 	}
 	ns, err := server.NewServer(&server.Options{
 		ServerName: "provisioner-embedded",
@@ -92,4 +94,14 @@ func (s *Server) Restart() error {
 	}
 	*s = *n
 	return nil
+}
+
+// portFree fails fast, with the reason, when the port is taken: the server
+// itself would only report that it never became ready.
+func portFree(host string, port int) error {
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, fmt.Sprint(port)))
+	if err != nil {
+		return err
+	}
+	return ln.Close()
 }
