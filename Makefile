@@ -10,17 +10,17 @@ export CGO_ENABLED := 1
 all: build
 
 build:
-	$(GO) build -o $(BIN)/provisioner ./cmd/provisioner
-	$(GO) build -o $(BIN)/oktasim ./cmd/oktasim
+	@$(GO) build -o $(BIN)/provisioner ./cmd/provisioner
+	@$(GO) build -o $(BIN)/oktasim ./cmd/oktasim
 
 # The whole flow on embedded defaults: result events on stdout, progress on stderr.
 demo: build
-	$(BIN)/provisioner demo
+	@$(BIN)/provisioner demo
 
 # The daemon in development mode: embedded NATS on 127.0.0.1:14222, the Okta
 # emulator in process, generated keys in ./provisioner-data.
 run: build
-	$(BIN)/provisioner run --dev
+	@$(BIN)/provisioner run --dev
 
 vet:
 	$(GO) vet ./...
@@ -29,7 +29,10 @@ vet:
 test: vet
 	$(GO) test -count=1 -timeout 12m ./...
 
-# The fault suite alone; its last line is the summary.
+# The fault suite alone; its last line is the summary. The test log goes
+# to stderr; pipefail makes a failing suite fail the target.
+faults: SHELL := /bin/bash
+faults: .SHELLFLAGS := -o pipefail -c
 faults:
 	$(GO) test -count=1 -timeout 9m -run 'TestFaults' -v ./faults/ | tee /dev/stderr | grep '^faults:' | tail -n 1
 

@@ -93,7 +93,8 @@ func describeInvalid(stderr io.Writer, name string, err error) error {
 	if !errors.As(err, &verr) {
 		return fmt.Errorf("%s: %w; nothing published", name, err)
 	}
-	fmt.Fprintf(stderr, "%s is not a valid signup event (%d problems); nothing published:\n", name, len(verr.Problems))
+	fmt.Fprintf(stderr, "%s is not a valid signup event; nothing published. Problems found: %d\n",
+		name, len(verr.Problems))
 	for _, p := range verr.Problems {
 		field := p.Field
 		if field == "" {

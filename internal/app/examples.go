@@ -39,6 +39,8 @@ var Examples = []Example{
 	{File: "existing-tenant-bad-token.json", Want: "failed", Code: "E0000011"},
 	{File: "blank-website.json", Want: "failed", Code: "E0000001", Cause: "website"},
 	{File: "half-security-question.json", Want: "failed", Code: "E0000001", Cause: "admin.securityQuestion"},
+	{File: "blank-security-question.json", Want: "failed", Code: "E0000001",
+		Cause: "admin.customSecurityQuestion"},
 }
 
 // LoadExample reads and decodes one example file.
