@@ -104,7 +104,7 @@ type Begin struct {
 // ErrLeased.
 func (s *Store) Acquire(ctx context.Context, b Begin) (*Signup, error) {
 	var out *Signup
-	err := s.withTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.withTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		now := s.now()
 		var row signupRow
 		err := tx.GetContext(ctx, &row, selectSignup+" WHERE id = ?", b.ID)
@@ -135,8 +135,9 @@ func (s *Store) Acquire(ctx context.Context, b Begin) (*Signup, error) {
 			out = row.signup()
 			return nil
 		}
-		if row.LeaseOwner != "" && row.LeaseOwner != b.Owner && parseTime(row.LeaseUntil).After(now) {
-			return ErrLeased
+		if until := parseTime(row.LeaseUntil); row.LeaseOwner != "" && row.LeaseOwner != b.Owner &&
+			until.After(now) {
+			return &LeasedError{Owner: row.LeaseOwner, Until: until}
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE signups SET lease_owner = ?, lease_until = ? WHERE id = ?`,
 			b.Owner, formatTime(now.Add(b.Lease)), b.ID)
@@ -155,9 +156,39 @@ func (s *Store) Acquire(ctx context.Context, b Begin) (*Signup, error) {
 	return out, nil
 }
 
+// LeasedError is Acquire's error when another worker holds the signup:
+// who, and until when (on the store's clock) unless renewed. It matches
+// ErrLeased with errors.Is.
+type LeasedError struct {
+	Owner string
+	Until time.Time
+}
+
+func (e *LeasedError) Error() string {
+	return ErrLeased.Error() + " until " + e.Until.UTC().Format(time.RFC3339)
+}
+
+// Is makes errors.Is(err, ErrLeased) true.
+func (e *LeasedError) Is(target error) bool { return target == ErrLeased }
+
+// Renew extends owner's lease on a signup to lease from now. It does
+// nothing when owner no longer holds the lease (the signup was finished,
+// released or taken over).
+func (s *Store) Renew(ctx context.Context, id, owner string, lease time.Duration) error {
+	err := s.withTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE signups SET lease_until = ?
+			WHERE id = ? AND lease_owner = ?`, formatTime(s.now().Add(lease)), id, owner)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("renew lease: %w", err)
+	}
+	return nil
+}
+
 // Release gives up owner's lease on a signup, if it holds it.
 func (s *Store) Release(ctx context.Context, id, owner string) error {
-	return s.withTx(ctx, func(tx *sqlx.Tx) error {
+	return s.withTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE signups SET lease_owner = '', lease_until = ''
 			WHERE id = ? AND lease_owner = ?`, id, owner)
 		return err

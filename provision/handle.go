@@ -36,9 +36,17 @@ var errAbandon = errors.New("provision: abandoned on shutdown")
 // should do with the message. The message may be acked only when Handle
 // says Ack or Terminate: by then the outcome is committed.
 func (w *Worker) Handle(ctx context.Context, d Delivery) (Outcome, error) {
+	w.crash(CrashReceived)
+	if _, busy := w.inflight.LoadOrStore(d.Event.ID, struct{}{}); busy {
+		// This process is still working on an earlier delivery; this one
+		// comes back once that one has committed its outcome.
+		return Outcome{Action: Retry, Delay: max(w.cfg.Lease/3, time.Second)}, nil
+	}
+	defer w.inflight.Delete(d.Event.ID)
+
 	sg, err := w.cfg.Store.Acquire(ctx, w.begin(d))
 	if errors.Is(err, outbox.ErrLeased) {
-		return Outcome{Action: Retry, Delay: 5 * time.Second}, nil
+		return Outcome{Action: Retry, Delay: w.leasedDelay(err)}, nil
 	}
 	if err != nil {
 		return Outcome{Action: Retry, Delay: time.Second}, err
@@ -51,8 +59,47 @@ func (w *Worker) Handle(ctx context.Context, d Delivery) (Outcome, error) {
 			return Outcome{Action: Retry, Delay: time.Second}, err
 		}
 	}
+	stop := w.renewLease(ctx, sg.ID)
+	defer stop()
 	r := &run{w: w, d: d, sg: sg, log: w.signupLogger(d)}
 	return r.advance(ctx)
+}
+
+// leasedDelay is how long a signup another worker holds waits before its
+// redelivery: until that lease ends, so that a crashed worker's signups
+// resume as soon as they may without spending many deliveries on waiting.
+func (w *Worker) leasedDelay(err error) time.Duration {
+	var le *outbox.LeasedError
+	if !errors.As(err, &le) {
+		return w.cfg.Lease
+	}
+	return min(max(time.Until(le.Until)+100*time.Millisecond, 100*time.Millisecond), w.cfg.Lease)
+}
+
+// renewLease keeps this worker's lease on signup id alive, every Lease/3,
+// until the returned func is called: a slow Okta must not let another
+// worker take over a signup that is still being worked on.
+func (w *Worker) renewLease(ctx context.Context, id string) func() {
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(max(w.cfg.Lease/3, 10*time.Millisecond))
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if err := w.cfg.Store.Renew(ctx, id, w.cfg.Owner, w.cfg.Lease); err != nil {
+					w.log.Warn().Err(err).Str("signup_id", id).Msg("renewing the signup lease failed")
+				}
+			}
+		}
+	}()
+	return func() { close(done); <-stopped }
 }
 
 func (w *Worker) begin(d Delivery) outbox.Begin {
@@ -209,8 +256,12 @@ func (r *run) attempt(step string) int {
 
 // call runs op under the retry policy, logging each retry.
 func (r *run) call(ctx context.Context, step string, op func(context.Context) error) error {
+	return r.callAt(ctx, step, r.attempt(step)-1, op)
+}
+
+// callAt is call for a step that base attempts were made of before.
+func (r *run) callAt(ctx context.Context, step string, base int, op func(context.Context) error) error {
 	r.step = step
-	base := r.attempt(step) - 1
 	n, err := r.w.cfg.Retry.Do(ctx, op, func(attempt int, err error, wait time.Duration) {
 		oe := okta.AsError(err)
 		ev := r.log.Warn().Str("step", step).Int("attempt", base+attempt).Dur("wait", wait).Err(err)

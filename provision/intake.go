@@ -100,14 +100,17 @@ func (w *Worker) Undecodable(ctx context.Context, raw []byte, streamSeq uint64, 
 
 // Exhaust dead-letters a signup whose deliveries ran out before the
 // worker gave up on it itself. A signup that already has its result is
-// left alone.
+// left alone. A signup that a worker is still working on (its lease runs,
+// or this process has it in hand) is not touched: Exhaust returns an
+// error wrapping outbox.ErrLeased, and the caller asks again later, when
+// the signup either has its result or its worker is gone.
 func (w *Worker) Exhaust(ctx context.Context, d Delivery) error {
-	sg, err := w.cfg.Store.Get(ctx, d.Event.ID)
-	if errors.Is(err, outbox.ErrNotFound) {
-		sg, err = w.cfg.Store.Acquire(ctx, w.begin(d))
+	if _, busy := w.inflight.Load(d.Event.ID); busy {
+		return fmt.Errorf("exhaust %s: in progress here: %w", d.Event.ID, outbox.ErrLeased)
 	}
+	sg, err := w.cfg.Store.Acquire(ctx, w.begin(d))
 	if err != nil {
-		return err
+		return fmt.Errorf("exhaust %s: %w", d.Event.ID, err)
 	}
 	if outbox.Done(sg.State) {
 		return nil
@@ -117,13 +120,20 @@ func (w *Worker) Exhaust(ctx context.Context, d Delivery) error {
 		step = events.StepCheckToken
 	}
 	r := &run{w: w, d: d, sg: sg, attempts: sg.Attempts, log: w.signupLogger(d)}
-	cause := errors.New("JetStream delivered the signup " + fmt.Sprint(d.NumDelivered) +
-		" times without an outcome")
+	var cause error = &exhaustedError{deliveries: d.NumDelivered}
 	if f := sg.Failure(); f != nil {
 		cause = &recorded{f}
 	}
 	_, err = r.deadLetter(ctx, step, "max_deliveries", cause)
 	return err
+}
+
+// exhaustedError: JetStream ran out of deliveries before the worker
+// reached an outcome (every delivery crashed or timed out, say).
+type exhaustedError struct{ deliveries int }
+
+func (e *exhaustedError) Error() string {
+	return fmt.Sprintf("JetStream delivered the signup %d times without an outcome", e.deliveries)
 }
 
 // recorded replays a journaled failure as an error.

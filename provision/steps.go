@@ -22,6 +22,7 @@ func (r *run) checkToken(ctx context.Context) error {
 	if err := r.w.cfg.Okta.CheckHost(host); err != nil {
 		return err
 	}
+	r.w.crash(CrashBeforeCheckToken)
 	err = r.call(ctx, events.StepCheckToken, func(ctx context.Context) error {
 		_, err := r.w.cfg.Okta.Me(ctx, host, token)
 		return err
@@ -35,10 +36,15 @@ func (r *run) checkToken(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return r.record(ctx, outbox.Change{
+	r.w.crash(CrashAfterCheckTokenCall)
+	err = r.record(ctx, outbox.Change{
 		State: outbox.StateChecked, Step: events.StepCheckToken, Status: "done",
 		Attempt: r.attempts, Detail: map[string]string{"host": host},
 	})
+	if err == nil {
+		r.w.crash(CrashAfterCheckTokenCommit)
+	}
+	return err
 }
 
 // errISVRejected: Okta rejects the ISV's own token. Not the signup's fault.
@@ -78,17 +84,21 @@ func (r *run) createOrg(ctx context.Context, reconcile bool) error {
 	if err != nil {
 		return err
 	}
+	// Attempts made in earlier deliveries; computed before "started" is
+	// recorded, so that the attempt being started is not counted twice.
+	base := r.attempt(step) - 1
 	if !reconcile {
 		err := r.record(ctx, outbox.Change{
-			State: outbox.StateOrgPending, Step: step, Status: "started", Attempt: r.attempt(step),
+			State: outbox.StateOrgPending, Step: step, Status: "started", Attempt: base + 1,
 			Detail: map[string]string{"subdomain": req.Subdomain},
 		})
 		if err != nil {
 			return err
 		}
 	}
+	r.w.crash(CrashBeforeCreateOrg)
 	var org *okta.Org
-	err = r.call(ctx, step, func(ctx context.Context) error {
+	err = r.callAt(ctx, step, base, func(ctx context.Context) error {
 		var err error
 		org, err = r.w.cfg.Okta.CreateOrg(ctx, r.w.cfg.ISVHost, r.w.cfg.ISVToken, req)
 		return err
@@ -103,7 +113,12 @@ func (r *run) createOrg(ctx context.Context, reconcile bool) error {
 		}
 		return err
 	}
-	return r.orgCreated(ctx, org, req.Subdomain)
+	r.w.crash(CrashAfterCreateOrgCall)
+	if err := r.orgCreated(ctx, org, req.Subdomain); err != nil {
+		return err
+	}
+	r.w.crash(CrashAfterCreateOrgCommit)
+	return nil
 }
 
 func (r *run) orgCreated(ctx context.Context, org *okta.Org, subdomain string) error {
@@ -148,9 +163,10 @@ func (r *run) createApp(ctx context.Context, reconcile bool) error {
 	if err != nil {
 		return err
 	}
+	base := r.attempt(step) - 1 // as in createOrg
 	if reconcile {
 		var found *okta.App
-		err := r.call(ctx, step, func(ctx context.Context) error {
+		err := r.callAt(ctx, step, base, func(ctx context.Context) error {
 			var err error
 			found, err = r.w.cfg.Okta.FindAppByLabel(ctx, host, token, r.sg.AppName, r.sg.AppLabel)
 			return r.settling(err, okta.CodeInvalidToken)
@@ -163,7 +179,7 @@ func (r *run) createApp(ctx context.Context, reconcile bool) error {
 		}
 	}
 	err = r.record(ctx, outbox.Change{
-		State: outbox.StateAppPending, Step: step, Status: "started", Attempt: r.attempt(step),
+		State: outbox.StateAppPending, Step: step, Status: "started", Attempt: base + 1,
 		Detail: map[string]string{"name": r.sg.AppName, "label": r.sg.AppLabel},
 	})
 	if err != nil {
@@ -174,8 +190,9 @@ func (r *run) createApp(ctx context.Context, reconcile bool) error {
 		Name: app.Name, Label: r.sg.AppLabel, Status: "ACTIVE",
 		SignOnMode: "SAML_2_0", Settings: okta.AppSettings{App: app.Settings.App},
 	}
+	r.w.crash(CrashBeforeCreateApp)
 	var created *okta.App
-	err = r.call(ctx, step, func(ctx context.Context) error {
+	err = r.callAt(ctx, step, base, func(ctx context.Context) error {
 		var err error
 		created, err = r.w.cfg.Okta.CreateApp(ctx, host, token, req)
 		return r.settling(err, okta.CodeInvalidToken)
@@ -183,15 +200,20 @@ func (r *run) createApp(ctx context.Context, reconcile bool) error {
 	if err != nil {
 		return err
 	}
+	r.w.crash(CrashAfterCreateAppCall)
 	return r.appCreated(ctx, created, false)
 }
 
 func (r *run) appCreated(ctx context.Context, app *okta.App, found bool) error {
-	return r.record(ctx, outbox.Change{
+	err := r.record(ctx, outbox.Change{
 		State: outbox.StateAppCreated, Step: events.StepCreateApp, Status: "done",
 		Attempt: r.attempts, AppID: app.ID,
 		Detail: map[string]any{"app_id": app.ID, "found_by_label": found},
 	})
+	if err == nil {
+		r.w.crash(CrashAfterCreateAppCommit)
+	}
+	return err
 }
 
 // settling treats code as transient for a new tenant's org: Okta says a
@@ -224,6 +246,7 @@ func (r *run) finish(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	r.w.crash(CrashAfterMetadataCall)
 	md, err := events.ParseSAMLMetadata(raw)
 	if err != nil {
 		return &metadataError{err}
@@ -240,6 +263,7 @@ func (r *run) finish(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	r.w.crash(CrashAfterResultCommit)
 	r.w.cfg.Observer.Result("provisioned", "")
 	r.log.Info().Str("state", outbox.StateProvisioned).Str("org_host", host).
 		Str("app_id", r.sg.AppID).Msg("signup provisioned")

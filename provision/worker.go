@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -39,8 +40,13 @@ type Config struct {
 	// Owner names this worker in signup leases. Default: a random name.
 	Owner string
 	// Lease is how long a worker may hold a signup before another may take
-	// it over. Default 2m; the consumer keeps it alive while it works.
+	// it over. Default 2m; Handle renews it every Lease/3 while it works,
+	// so it bounds only how long a crashed worker's signups wait for
+	// another worker.
 	Lease time.Duration
+	// ISVRecheck is how long a signup waits for redelivery when Okta
+	// rejects the ISV's own token. Default 30s.
+	ISVRecheck time.Duration
 	// MaxDeliver is the consumer's delivery limit, so the worker knows a
 	// delivery is the last and dead-letters instead of asking for another.
 	// 0 means unlimited.
@@ -49,6 +55,10 @@ type Config struct {
 	Observer Observer
 	Logger   zerolog.Logger
 	Now      func() time.Time
+	// CrashHook, when set, is called with the name of each step boundary
+	// the worker passes (the Crash* constants). Test only: the fault suite
+	// uses it to kill the process at an exact point. Default nil.
+	CrashHook func(point string)
 }
 
 // Observer is told about outcomes, for metrics. Every method must be safe
@@ -80,6 +90,13 @@ type Worker struct {
 	// isvDown is set while Okta rejects the ISV's own token: no signup can
 	// make progress, so the consumer stops taking new ones.
 	isvDown atomic.Bool
+
+	// inflight holds the ids of the signups this process is working on.
+	// The lease cannot tell two deliveries of one signup in the same
+	// process apart (one owner), and JetStream can hand out such a second
+	// delivery when its consumer was re-created or an in-progress signal
+	// was lost while the broker restarted.
+	inflight sync.Map
 }
 
 // New checks cfg and returns a Worker.
@@ -110,6 +127,9 @@ func New(cfg Config) (*Worker, error) {
 	}
 	if cfg.Lease <= 0 {
 		cfg.Lease = 2 * time.Minute
+	}
+	if cfg.ISVRecheck <= 0 {
+		cfg.ISVRecheck = isvRecheckDelay
 	}
 	if cfg.Observer == nil {
 		cfg.Observer = nopObserver{}

@@ -35,7 +35,16 @@ type RelayConfig struct {
 	// the demo, metrics).
 	OnPublished func(outbox.Message)
 	Logger      zerolog.Logger
+	// CrashHook, when set, is called with CrashAfterPublish once JetStream
+	// has stored a round's rows and before they are marked published. Test
+	// only: the fault suite kills the process there. Default nil.
+	CrashHook func(point string)
 }
+
+// CrashAfterPublish is the relay's crash point: rows are in JetStream but
+// not yet marked published, so a restart publishes them again under the
+// same message ids and JetStream drops the repeats.
+const CrashAfterPublish = "after_publish_before_mark"
 
 // Relay publishes outbox rows with their stable message ids. A duplicate
 // acknowledgement counts as delivered.
@@ -163,6 +172,9 @@ func (r *Relay) Round(ctx context.Context) (int, error) {
 				firstErr = fmt.Errorf("publish %s: no acknowledgement: %w", rows[i].MsgID, wctx.Err())
 			}
 		}
+	}
+	if len(done) > 0 && r.cfg.CrashHook != nil {
+		r.cfg.CrashHook(CrashAfterPublish)
 	}
 	if err := r.cfg.Store.Published(context.WithoutCancel(ctx), done); err != nil {
 		return len(rows), err
