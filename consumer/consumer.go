@@ -303,7 +303,12 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
+// replayOf reads the replay generation header: a positive 31-bit number,
+// anything else counts as no replay.
 func replayOf(msg jetstream.Msg) int {
-	n, _ := strconv.Atoi(msg.Headers().Get(ReplayHeader))
-	return max(n, 0)
+	n, err := strconv.ParseInt(msg.Headers().Get(ReplayHeader), 10, 32)
+	if err != nil || n < 0 {
+		return 0
+	}
+	return int(n)
 }

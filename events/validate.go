@@ -1,9 +1,12 @@
 package events
 
 import (
+	"encoding/json"
 	"fmt"
+	"math"
 	"net/mail"
 	"net/url"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -181,6 +184,31 @@ func (a *App) validate(ps *problems) {
 	if a.Settings.App == nil {
 		ps.add("app.settings.app", RuleRequired, "is required (an object of the app's settings)")
 	}
+	for _, path := range unusableNumbers("app.settings.app", a.Settings.App) {
+		ps.add(path, RuleType, "must be a number Okta can read (a finite double)")
+	}
+}
+
+// unusableNumbers lists the paths of numbers under v that no JSON parser
+// Okta might use can hold, such as 1e999999: they would fail at Okta only
+// after the org was created.
+func unusableNumbers(prefix string, v any) []string {
+	var out []string
+	switch x := v.(type) {
+	case json.Number:
+		if f, err := strconv.ParseFloat(string(x), 64); err != nil || math.IsInf(f, 0) {
+			out = append(out, prefix)
+		}
+	case map[string]any:
+		for k, e := range x {
+			out = append(out, unusableNumbers(prefix+"."+k, e)...)
+		}
+	case []any:
+		for i, e := range x {
+			out = append(out, unusableNumbers(fmt.Sprintf("%s[%d]", prefix, i), e)...)
+		}
+	}
+	return out
 }
 
 // checkText reports a missing or wrongly sized text and returns true when

@@ -144,12 +144,11 @@ func (w *Worker) signupLogger(d Delivery) zerolog.Logger {
 }
 
 // replayable reports whether a finished signup may run again because an
-// operator replayed it.
+// operator replayed its dead letter. Only dead-lettered signups run again:
+// a signup that failed for good, or was provisioned, keeps its result even
+// if someone publishes it with a replay header.
 func replayable(sg *outbox.Signup, replay int) bool {
-	if replay <= sg.Generation {
-		return false
-	}
-	return sg.State == outbox.StateDead || sg.State == outbox.StateFailed
+	return replay > sg.Generation && sg.State == outbox.StateDead
 }
 
 // resume puts a replayed signup back at its first unfinished step.
