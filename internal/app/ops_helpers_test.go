@@ -38,7 +38,7 @@ type opsWorker struct {
 	t       testing.TB
 	rt      *app.Runtime
 	emu     *oktatest.Server
-	logs    *opsLog
+	logs    *syncBuffer
 	base    string
 	handled <-chan consumer.HandledEvent
 	stop    func()
@@ -84,7 +84,7 @@ func startOps(t testing.TB, s opsSetup) *opsWorker {
 	if s.configure != nil {
 		s.configure(cfg)
 	}
-	logs := &opsLog{}
+	logs := &syncBuffer{}
 	log := app.NewLogger(logs, cfg.LogLevel, cfg.LogFormat)
 	zero := 0
 	rt, err := app.Start(context.Background(), cfg, log, app.Options{EmbeddedPort: &zero, Emulator: emu})
@@ -253,26 +253,7 @@ func metricTypes(body []byte) map[string]string {
 	return out
 }
 
-// opsLog is a bytes.Buffer safe for concurrent writers.
-type opsLog struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *opsLog) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *opsLog) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// logLines decodes every JSON log line written so far.
-func (b *opsLog) logLines(t testing.TB) []map[string]any {
+func (b *syncBuffer) logLines(t testing.TB) []map[string]any {
 	t.Helper()
 	var out []map[string]any
 	for _, line := range strings.Split(b.String(), "\n") {
