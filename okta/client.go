@@ -228,8 +228,12 @@ func defaultTransport(headerTimeout time.Duration) *http.Transport {
 		ResponseHeaderTimeout: headerTimeout,
 		ExpectContinueTimeout: time.Second,
 		IdleConnTimeout:       90 * time.Second,
-		MaxIdleConns:          64,
-		MaxIdleConnsPerHost:   8,
+		// Every signup calls the ISV's org, so at a high concurrency
+		// most requests go to that one host: keep enough idle
+		// connections that each in-flight signup finds one instead of
+		// dialling (and shaking TLS hands) again.
+		MaxIdleConns:        1024,
+		MaxIdleConnsPerHost: 256,
 	}
 }
 

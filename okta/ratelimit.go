@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -122,100 +121,4 @@ func headerOne(h http.Header, name string, splitComma bool) (string, bool) {
 		}
 	}
 	return first, first != ""
-}
-
-// limiter remembers, per host and bucket, the last rate-limit state and
-// spreads the remaining requests of a nearly spent window until its reset.
-type limiter struct {
-	mu      sync.Mutex
-	buckets map[bucketKey]*bucketState
-}
-
-type bucketKey struct{ host, bucket string }
-
-type bucketState struct {
-	limit, remaining int64
-	reset            time.Time // local clock
-	okReset          int64     // Okta's reset, to tell windows apart
-	next             time.Time // earliest local time for the next send
-}
-
-// maxBuckets is the bucket count above which past windows are dropped.
-const maxBuckets = 1024
-
-// prune drops buckets whose window has ended.
-func (l *limiter) prune(now time.Time) {
-	for k, st := range l.buckets {
-		if !now.Before(st.reset) {
-			delete(l.buckets, k)
-		}
-	}
-}
-
-func newLimiter() *limiter {
-	return &limiter{buckets: make(map[bucketKey]*bucketState)}
-}
-
-// lowWater is the Remaining at or below which requests are spread out.
-func lowWater(limit int64) int64 {
-	return max(1, limit*5/100)
-}
-
-// reserve takes one request from the bucket and returns how long to wait
-// before sending it; 0 when the bucket is unknown, past its reset, or not
-// nearly spent.
-func (l *limiter) reserve(host, bucket string, now time.Time) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-
-	st := l.buckets[bucketKey{host, bucket}]
-	if st == nil || !now.Before(st.reset) {
-		return 0
-	}
-	if st.remaining > lowWater(st.limit) {
-		st.remaining--
-		return 0
-	}
-	if st.remaining <= 0 {
-		return st.reset.Sub(now)
-	}
-
-	slot := now
-	if st.next.After(slot) {
-		slot = st.next
-	}
-	st.next = slot.Add(st.reset.Sub(slot) / time.Duration(st.remaining))
-	st.remaining--
-	return slot.Sub(now)
-}
-
-// update records a response's view of the bucket. Within one window the
-// lower Remaining wins, so a late answer cannot undo a newer one.
-func (l *limiter) update(host, bucket string, rh rateHeaders, received time.Time) {
-	if !rh.hasLimit || !rh.hasReset || !rh.hasDate || rh.concurrency() || rh.limit <= 0 {
-		return
-	}
-	reset := localReset(rh, received)
-
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	key := bucketKey{host, bucket}
-	st := l.buckets[key]
-	if st != nil && st.okReset == rh.reset {
-		st.remaining = min(st.remaining, rh.remaining)
-		st.limit = rh.limit
-		return
-	}
-	if st != nil && st.okReset > rh.reset {
-		return // an older window's answer
-	}
-	if len(l.buckets) >= maxBuckets {
-		l.prune(received)
-	}
-	l.buckets[key] = &bucketState{
-		limit:     rh.limit,
-		remaining: rh.remaining,
-		reset:     reset,
-		okReset:   rh.reset,
-	}
 }

@@ -32,7 +32,7 @@ func insertMessage(ctx context.Context, tx *sqlx.Tx, m *Message, now time.Time) 
 // Enqueue queues m on its own, outside any signup change (dead letters of
 // messages that never became signups).
 func (s *Store) Enqueue(ctx context.Context, m *Message) error {
-	err := s.withTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.withTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		return insertMessage(ctx, tx, m, s.now())
 	})
 	if err != nil {
@@ -47,7 +47,7 @@ func (s *Store) Enqueue(ctx context.Context, m *Message) error {
 // relays never publish one row at the same time.
 func (s *Store) Claim(ctx context.Context, owner string, limit int, lease time.Duration) ([]Message, error) {
 	var out []Message
-	err := s.withTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.withTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		now := s.now()
 		var rows []struct {
 			Message
@@ -85,7 +85,7 @@ func (s *Store) Published(ctx context.Context, done map[int64]uint64) error {
 	if len(done) == 0 {
 		return nil
 	}
-	err := s.withTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.withTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		now := formatTime(s.now())
 		for seq, streamSeq := range done {
 			_, err := tx.ExecContext(ctx, `UPDATE outbox SET published_at = ?, stream_seq = ?,
@@ -104,7 +104,7 @@ func (s *Store) Published(ctx context.Context, done map[int64]uint64) error {
 
 // Unclaim releases rows that could not be published, noting why.
 func (s *Store) Unclaim(ctx context.Context, seqs []int64, reason string) error {
-	err := s.withTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.withTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		for _, seq := range seqs {
 			_, err := tx.ExecContext(ctx, `UPDATE outbox SET claimed_by = '', claimed_until = '',
 				last_error = ? WHERE seq = ?`, reason, seq)
@@ -123,7 +123,7 @@ func (s *Store) Unclaim(ctx context.Context, seqs []int64, reason string) error 
 // Prune deletes rows published before cutoff and returns how many.
 func (s *Store) Prune(ctx context.Context, cutoff time.Time) (int64, error) {
 	var n int64
-	err := s.withTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.withTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE published_at != '' AND published_at < ?`,
 			formatTime(cutoff))
 		if err != nil {

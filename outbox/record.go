@@ -60,7 +60,7 @@ func (s *Store) Record(ctx context.Context, id string, c Change) error {
 		lastErr = string(raw)
 	}
 
-	err := s.withTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.withTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		now := s.now()
 		sets := []string{"updated_at = ?"}
 		args := []any{formatTime(now)}

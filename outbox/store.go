@@ -5,7 +5,10 @@
 //
 // The store uses one write connection with BEGIN IMMEDIATE transactions,
 // WAL and a busy timeout, so another process holding the write lock delays
-// a writer instead of failing it, and a separate read pool.
+// a writer instead of failing it, and a separate read pool. Concurrent
+// changes share transactions (group commit, group.go): each is still
+// committed, and on disk with synchronous FULL, before its call returns,
+// but many of them pay for one fsync.
 package outbox
 
 import (
@@ -58,6 +61,15 @@ type Store struct {
 	wakeMu sync.Mutex
 	wake   chan struct{}
 
+	// The group-commit writer (group.go) and the checkpointer
+	// (checkpoint.go).
+	txq        chan *txRequest
+	quit       chan struct{}
+	writerDone chan struct{}
+	cp         *sqlx.DB
+	cpDone     chan struct{}
+	cpReady    chan struct{} // the checkpointer asks the writer to finish
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -91,6 +103,8 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	q.Set("_busy_timeout", fmt.Sprint(opts.BusyTimeout.Milliseconds()))
 	q.Set("_synchronous", sync)
 	q.Set("_foreign_keys", "1")
+	// Every change runs the same few statements: keep them prepared.
+	q.Set("_stmt_cache_size", "64")
 	wq := url.Values{}
 	for k, v := range q {
 		wq[k] = v
@@ -109,7 +123,10 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	r.SetMaxOpenConns(4)
 
-	s := &Store{w: w, r: r, keys: opts.Keyring, now: opts.Now, wake: make(chan struct{})}
+	s := &Store{w: w, r: r, keys: opts.Keyring, now: opts.Now, wake: make(chan struct{}),
+		txq: make(chan *txRequest), quit: make(chan struct{}), writerDone: make(chan struct{}),
+		cpReady: make(chan struct{}, 1)}
+	go s.writer()
 	if _, err := w.ExecContext(ctx, provisioner.Schema); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("open store: apply schema: %w", err)
@@ -119,6 +136,18 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	if err := s.checkKey(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	// query_only still allows checkpoints.
+	cp, err := sqlx.Open("sqlite3", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	cp.SetMaxOpenConns(1)
+	if err := s.startCheckpoints(ctx, cp); err != nil {
+		cp.Close()
 		s.Close()
 		return nil, fmt.Errorf("open store: %w", err)
 	}
@@ -159,6 +188,12 @@ func (s *Store) checkPragmas(ctx context.Context, sync string) error {
 // Close closes the database. It is safe to call more than once.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
+		close(s.quit)
+		<-s.writerDone
+		if s.cp != nil {
+			<-s.cpDone
+			s.cp.Close()
+		}
 		s.closeErr = errors.Join(s.r.Close(), s.w.Close())
 	})
 	return s.closeErr
@@ -191,21 +226,4 @@ func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 func parseTime(v string) time.Time {
 	t, _ := time.Parse(time.RFC3339Nano, v)
 	return t
-}
-
-// withTx runs fn in one write transaction (BEGIN IMMEDIATE). Write
-// transactions get their own bounded context so that a cancelled handler
-// cannot interrupt SQLite half-way through a commit.
-func (s *Store) withTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
-	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
-	defer cancel()
-	tx, err := s.w.BeginTxx(wctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	return tx.Commit()
 }

@@ -201,8 +201,9 @@ func (rt *Runtime) startCore(ctx context.Context, opts Options) error {
 		ISVHost: cfg.OktaISVHost, ISVToken: cfg.OktaToken,
 		Secrets: sealKeys, AllowPlainSecrets: cfg.AllowPlainSecrets,
 		Subjects: rt.Subjects, Owner: owner, MaxDeliver: cfg.MaxDeliver,
-		// A crashed worker's lease runs out soon after JetStream redelivers.
-		Lease: 4 * cfg.AckWait, ISVRecheck: cfg.ISVRecheck,
+		// Leases are renewed while a signup is worked on, so a crashed
+		// worker's signups are free again soon after JetStream redelivers.
+		Lease: 2 * cfg.AckWait, ISVRecheck: cfg.ISVRecheck,
 		Observer: rt.Metrics, Logger: rt.Log, CrashHook: crash,
 	})
 	if err != nil {

@@ -1,0 +1,152 @@
+package outbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// Group commit. Every write goes through one writer goroutine. While it
+// commits one transaction (an fsync with synchronous FULL), further writes
+// queue up; it then takes all of them, up to maxGroup, into the next
+// transaction. Each change runs inside its own SAVEPOINT, so a change that
+// fails is rolled back alone and the others still commit. Every caller
+// gets its own result only after the shared COMMIT: a change reported done
+// is on disk.
+
+// maxGroup bounds the changes committed in one transaction.
+const maxGroup = 128
+
+// writeTimeout bounds one group's transaction.
+const writeTimeout = time.Minute
+
+// errClosed is returned for writes after Close.
+var errClosed = errors.New("outbox: store closed")
+
+// txFunc is one change. It must use the ctx it is given (not its
+// caller's): a statement interrupted by a cancelled context would roll
+// back the whole shared transaction.
+type txFunc func(ctx context.Context, tx *sqlx.Tx) error
+
+type txRequest struct {
+	fn   txFunc
+	done chan error // buffered: the writer never blocks on it
+}
+
+// withTx runs fn in a write transaction (BEGIN IMMEDIATE), possibly shared
+// with other changes, and returns fn's error, or the commit's. Once fn is
+// queued it runs to the end whatever happens to ctx, so a cancelled
+// handler cannot leave its outcome unknown; ctx only stops the wait for a
+// turn.
+func (s *Store) withTx(ctx context.Context, fn txFunc) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	r := &txRequest{fn: fn, done: make(chan error, 1)}
+	select {
+	case s.txq <- r:
+	case <-s.quit:
+		return errClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return <-r.done
+}
+
+// writer is the store's one writer. It stops when quit is closed; every
+// change it has taken is settled first.
+func (s *Store) writer() {
+	defer close(s.writerDone)
+	batch := make([]*txRequest, 0, maxGroup)
+	for {
+		select {
+		case r := <-s.txq:
+			batch = append(batch[:0], r)
+		case <-s.cpReady:
+			s.finishCheckpoint()
+			continue
+		case <-s.quit:
+			return
+		}
+	fill:
+		for len(batch) < maxGroup {
+			select {
+			case r := <-s.txq:
+				batch = append(batch, r)
+			default:
+				break fill
+			}
+		}
+		for rest := batch; len(rest) > 0; {
+			rest = rest[s.commitGroup(rest):]
+		}
+		clear(batch)
+	}
+}
+
+// commitGroup runs the changes of batch in one transaction and settles
+// them. It returns how many it settled: all of them, unless the
+// transaction itself was lost part-way (SQLite rolls a transaction back
+// whole on some errors); the rest then go into a new transaction.
+func (s *Store) commitGroup(batch []*txRequest) int {
+	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+	defer cancel()
+	tx, err := s.w.BeginTxx(ctx, nil)
+	if err != nil {
+		for _, r := range batch {
+			r.done <- err
+		}
+		return len(batch)
+	}
+	if len(batch) == 1 {
+		// Alone in its transaction, a change needs no savepoint.
+		err := batch[0].fn(ctx, tx)
+		if err != nil {
+			tx.Rollback()
+		} else {
+			err = tx.Commit()
+		}
+		batch[0].done <- err
+		return 1
+	}
+	errs := make([]error, len(batch))
+	for i, r := range batch {
+		if _, err := tx.ExecContext(ctx, "SAVEPOINT change"); err != nil {
+			return lost(tx, batch[:max(i, 1)], errs, err)
+		}
+		if errs[i] = r.fn(ctx, tx); errs[i] != nil {
+			if _, err := tx.ExecContext(ctx, "ROLLBACK TO change; RELEASE change"); err != nil {
+				return lost(tx, batch[:i+1], errs, err)
+			}
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, "RELEASE change"); err != nil {
+			return lost(tx, batch[:i+1], errs, err)
+		}
+	}
+	err = tx.Commit()
+	for i, r := range batch {
+		if errs[i] == nil {
+			errs[i] = err
+		}
+		r.done <- errs[i]
+	}
+	return len(batch)
+}
+
+// lost settles done, the changes run so far in a transaction that is no
+// longer usable: none of them is committed. A change that failed on its
+// own keeps its own error.
+func lost(tx *sqlx.Tx, done []*txRequest, errs []error, cause error) int {
+	tx.Rollback()
+	for i, r := range done {
+		if errs[i] == nil {
+			errs[i] = fmt.Errorf("shared transaction rolled back: %w", cause)
+		}
+		r.done <- errs[i]
+	}
+	return len(done)
+}
