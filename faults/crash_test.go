@@ -29,6 +29,8 @@ var crashCases = []crashCase{
 	{point: provision.CrashReceived, orgs: 1, apps: 1, metadata: 1},
 	{point: provision.CrashBeforeCheckToken, orgs: 1, apps: 1, metadata: 1},
 	{point: provision.CrashAfterCheckTokenCall, orgs: 1, apps: 1, metadata: 1},
+	// The check's commit also starts org creation (org_pending): the
+	// restart reconciles with a creation that succeeds, the only one.
 	{point: provision.CrashAfterCheckTokenCommit, orgs: 1, apps: 1, metadata: 1},
 	// org_pending committed, nothing sent: the restart's reconciling
 	// creation is the only one.
@@ -36,7 +38,9 @@ var crashCases = []crashCase{
 	// Okta created the org, its token died with the process: the restart
 	// must not create a second org but end in the documented failure.
 	{point: provision.CrashAfterCreateOrgCall, code: events.CodeOrgUnconfirmed, orgs: 2},
-	{point: provision.CrashAfterCreateOrgCommit, orgs: 1, apps: 1, metadata: 1},
+	// The org's commit also starts app creation (app_pending): the restart
+	// looks the app up by its label first, finds none, creates it.
+	{point: provision.CrashAfterCreateOrgCommit, orgs: 1, apps: 1, lookups: 1, metadata: 1},
 	// app_pending committed, nothing sent: looked up, not found, created.
 	{point: provision.CrashBeforeCreateApp, orgs: 1, apps: 1, lookups: 1, metadata: 1},
 	// Okta created the app, the answer died: found again by its label.

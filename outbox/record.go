@@ -38,6 +38,18 @@ type Change struct {
 	Results []*Message
 	// Release gives up the worker's lease.
 	Release bool
+	// Next, when set, is a second journal entry committed after the first:
+	// the start of the following step, when no Okta call separates the two
+	// and one commit can record both. The row's step and attempts follow it.
+	Next *Entry
+}
+
+// Entry is a journal entry.
+type Entry struct {
+	Step    string
+	Status  string
+	Attempt int
+	Detail  any
 }
 
 // Record commits c for signup id. When c carries Results, the relay is
@@ -71,7 +83,11 @@ func (s *Store) Record(ctx context.Context, id string, c Change) error {
 		if c.State != "" {
 			add("state", c.State)
 		}
-		if c.Step != "" {
+		switch {
+		case c.Next != nil:
+			add("step", c.Next.Step)
+			add("attempts", c.Next.Attempt)
+		case c.Step != "":
 			add("step", c.Step)
 			add("attempts", c.Attempt)
 		}
@@ -110,6 +126,11 @@ func (s *Store) Record(ctx context.Context, id string, c Change) error {
 		}
 		if c.Step != "" {
 			if err := insertStep(ctx, tx, id, c.Step, c.Status, c.Attempt, c.Detail, now); err != nil {
+				return err
+			}
+		}
+		if n := c.Next; n != nil {
+			if err := insertStep(ctx, tx, id, n.Step, n.Status, n.Attempt, n.Detail, now); err != nil {
 				return err
 			}
 		}

@@ -180,7 +180,11 @@ type run struct {
 	sg  *outbox.Signup
 	log zerolog.Logger
 
-	step     string // the step being worked on
+	step string // the step being worked on
+	// started is set when this run itself just recorded a pending state
+	// (the next step's start, in the same commit as the step before), so
+	// that state means "about to call", not "an earlier call was lost".
+	started  bool
 	orgToken string // the new org's token, once known
 	attempts int    // attempts of the step that failed
 }
@@ -198,11 +202,11 @@ func (r *run) advance(ctx context.Context) (Outcome, error) {
 				err = r.createApp(ctx, false)
 			}
 		case outbox.StateOrgPending:
-			err = r.createOrg(ctx, true)
+			err = r.createOrg(ctx, !r.takeStarted())
 		case outbox.StateOrgCreated:
 			err = r.createApp(ctx, false)
 		case outbox.StateAppPending:
-			err = r.createApp(ctx, true)
+			err = r.createApp(ctx, !r.takeStarted())
 		case outbox.StateAppCreated:
 			err = r.finish(ctx)
 		default:
@@ -212,6 +216,14 @@ func (r *run) advance(ctx context.Context) (Outcome, error) {
 			return r.fail(ctx, err)
 		}
 	}
+}
+
+// takeStarted reports, once, whether this run recorded the pending state
+// it is in.
+func (r *run) takeStarted() bool {
+	s := r.started
+	r.started = false
+	return s
 }
 
 // record commits c and mirrors it in the run's copy of the signup.

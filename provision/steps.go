@@ -37,14 +37,33 @@ func (r *run) checkToken(ctx context.Context) error {
 		return err
 	}
 	r.w.crash(CrashAfterCheckTokenCall)
-	err = r.record(ctx, outbox.Change{
-		State: outbox.StateChecked, Step: events.StepCheckToken, Status: "done",
+	// The next step starts in the same commit: nothing happens between.
+	c := outbox.Change{
+		Step: events.StepCheckToken, Status: "done",
 		Attempt: r.attempts, Detail: map[string]string{"host": host},
-	})
+	}
+	if r.sg.Tenant == events.TenantNew {
+		c.State = outbox.StateOrgPending
+		c.Next = &outbox.Entry{Step: events.StepCreateOrg, Status: "started",
+			Attempt: r.attempt(events.StepCreateOrg),
+			Detail:  map[string]string{"subdomain": r.sg.Subdomain}}
+	} else {
+		c.State = outbox.StateAppPending
+		c.Next = r.appStarted()
+	}
+	err = r.record(ctx, c)
 	if err == nil {
+		r.started = true
 		r.w.crash(CrashAfterCheckTokenCommit)
 	}
 	return err
+}
+
+// appStarted is the journal entry that starts app creation.
+func (r *run) appStarted() *outbox.Entry {
+	return &outbox.Entry{Step: events.StepCreateApp, Status: "started",
+		Attempt: r.attempt(events.StepCreateApp),
+		Detail:  map[string]string{"name": r.sg.AppName, "label": r.sg.AppLabel}}
 }
 
 // errISVRejected: Okta rejects the ISV's own token. Not the signup's fault.
@@ -87,7 +106,11 @@ func (r *run) createOrg(ctx context.Context, reconcile bool) error {
 	// Attempts made in earlier deliveries; computed before "started" is
 	// recorded, so that the attempt being started is not counted twice.
 	base := r.attempt(step) - 1
-	if !reconcile {
+	recorded := r.sg.State == outbox.StateOrgPending
+	if recorded && !reconcile {
+		base = r.sg.Attempts - 1 // this run recorded the start just now
+	}
+	if !recorded {
 		err := r.record(ctx, outbox.Change{
 			State: outbox.StateOrgPending, Step: step, Status: "started", Attempt: base + 1,
 			Detail: map[string]string{"subdomain": req.Subdomain},
@@ -127,11 +150,16 @@ func (r *run) orgCreated(ctx context.Context, org *okta.Org, subdomain string) e
 		return err
 	}
 	r.orgToken = org.Token
-	return r.record(ctx, outbox.Change{
-		State: outbox.StateOrgCreated, Step: events.StepCreateOrg, Status: "done",
+	err := r.record(ctx, outbox.Change{
+		State: outbox.StateAppPending, Step: events.StepCreateOrg, Status: "done",
 		Attempt: r.attempts, OrgID: org.ID, OrgHost: host, OrgToken: org.Token,
 		Detail: map[string]string{"org_id": org.ID, "host": host},
+		Next:   r.appStarted(),
 	})
+	if err == nil {
+		r.started = true
+	}
+	return err
 }
 
 // parentDomain drops the first label: "acme.oktapreview.com" gives
@@ -164,6 +192,10 @@ func (r *run) createApp(ctx context.Context, reconcile bool) error {
 		return err
 	}
 	base := r.attempt(step) - 1 // as in createOrg
+	recorded := r.sg.State == outbox.StateAppPending
+	if recorded && !reconcile {
+		base = r.sg.Attempts - 1
+	}
 	if reconcile {
 		var found *okta.App
 		err := r.callAt(ctx, step, base, func(ctx context.Context) error {
@@ -178,12 +210,14 @@ func (r *run) createApp(ctx context.Context, reconcile bool) error {
 			return r.appCreated(ctx, found, true)
 		}
 	}
-	err = r.record(ctx, outbox.Change{
-		State: outbox.StateAppPending, Step: step, Status: "started", Attempt: base + 1,
-		Detail: map[string]string{"name": r.sg.AppName, "label": r.sg.AppLabel},
-	})
-	if err != nil {
-		return err
+	if !recorded {
+		err = r.record(ctx, outbox.Change{
+			State: outbox.StateAppPending, Step: step, Status: "started", Attempt: base + 1,
+			Detail: map[string]string{"name": r.sg.AppName, "label": r.sg.AppLabel},
+		})
+		if err != nil {
+			return err
+		}
 	}
 	app := r.d.Signup.App
 	req := &okta.CreateAppRequest{
