@@ -205,19 +205,19 @@ func dash(s string) string {
 // Why a target is missed, from the profiles of this benchmark (see
 // BENCHMARKS.md).
 const (
-	whyThroughput = "CPU-bound: the two cores also run the emulator and NATS, and each " +
-		"signup costs 7 SQLite commits (~20 statements), JSON journal details, the metadata " +
-		"parse and the result event. Group commit removed the fsync bound (about 210/s " +
-		"without it). Fewer commits per signup (merging check+org_pending, org_created+" +
-		"app_pending and app_created+result: 7 to 4) and a leaner result encoding would " +
-		"reach it."
-	whyConcurrency = "each signup waits for 7 commits in a row through the one SQLite " +
-		"writer (about 10 ms each at 256 in flight) and Okta calls stretch to ~113 ms " +
-		"under CPU contention. Fewer sequential commits per signup would reach 0.9."
-	whyLatency = "the 7 commits of a signup are sequential and each waits for an fsync " +
-		"with FULL (0.5 ms typical on this disk, with ms-long tails). NORMAL (paced-normal) " +
-		"drops the fsyncs but keeps GC and scheduling tails of this shared two-core box. " +
-		"Merging commits (7 to 4) would reach it."
+	whyThroughput = "CPU-bound: the two cores also run the emulator and NATS. Beyond the " +
+		"baseline's work each signup costs 5 SQLite commits (merged from 7, which did not " +
+		"move this figure: the fsyncs are grouped, the CPU is the limit), JSON journal " +
+		"details, the metadata parse and the result event. A leaner result encoding, a " +
+		"cheaper journal (no JSON details) or more cores would reach it."
+	whyConcurrency = "each signup's 5 commits go one after another through the one SQLite " +
+		"writer, waiting several ms each at 256 in flight, and Okta calls stretch past " +
+		"100 ms under CPU contention. A store with more than one writer (PostgreSQL) or " +
+		"more cores would reach 0.9."
+	whyLatency = "a signup's 5 commits are sequential and each waits for an fsync with " +
+		"FULL (0.5 ms typical on this disk, with ms-long tails); NORMAL (paced-normal) " +
+		"drops the fsyncs but keeps the GC and scheduling tails of this shared two-core " +
+		"box. A disk with short fsync tails, or NORMAL with a UPS, would reach it."
 )
 
 // notes explains every missed target.
