@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/embedded-occ/provisioner/internal/wait"
 	"github.com/embedded-occ/provisioner/okta/oktatest"
 )
 
@@ -182,12 +183,12 @@ func runLatency(ctx context.Context, st settings, concurrency int) (result, erro
 	}
 	defer p.close()
 	p.run(ctx, n)
-	if !sleepCtx(ctx, st.latencyWarm) {
+	if !wait.Sleep(ctx, st.latencyWarm) {
 		return result{}, ctx.Err()
 	}
 	from := p.results()
 	t0 := time.Now()
-	if !sleepCtx(ctx, st.latencyFor) {
+	if !wait.Sleep(ctx, st.latencyFor) {
 		return result{}, ctx.Err()
 	}
 	got := p.results() - from
@@ -226,7 +227,7 @@ func runRateLimit(ctx context.Context, st settings) (result, error) {
 	// Wait for the first org creation, then for the measured windows.
 	var t0 time.Time
 	for t0.IsZero() {
-		if !sleepCtx(ctx, 10*time.Millisecond) {
+		if !wait.Sleep(ctx, 10*time.Millisecond) {
 			return result{}, ctx.Err()
 		}
 		for _, q := range e.recorded() {
@@ -236,7 +237,7 @@ func runRateLimit(ctx context.Context, st settings) (result, error) {
 			}
 		}
 	}
-	if !sleepCtx(ctx, time.Until(t0.Add(span))+200*time.Millisecond) {
+	if !wait.Sleep(ctx, time.Until(t0.Add(span))+200*time.Millisecond) {
 		return result{}, ctx.Err()
 	}
 	reqs := e.recorded()
@@ -290,18 +291,4 @@ func waitDone(ctx context.Context, p *pipeline, limit time.Duration) string {
 	return fmt.Sprintf("stopped after %s with %d results", limit, p.results())
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return ctx.Err() == nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}
-
-func waitTick(ctx context.Context, d time.Duration) { sleepCtx(ctx, d) }
+func waitTick(ctx context.Context, d time.Duration) { wait.Sleep(ctx, d) }

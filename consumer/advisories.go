@@ -10,6 +10,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/embedded-occ/provisioner/events"
+	"github.com/embedded-occ/provisioner/internal/wait"
 	"github.com/embedded-occ/provisioner/provision"
 )
 
@@ -42,7 +43,7 @@ func (x *Exhausted) Run(ctx context.Context) error {
 	name := x.Durable + "-advisories"
 	backoff := time.Duration(0)
 	for ctx.Err() == nil {
-		if backoff > 0 && !sleep(ctx, backoff) {
+		if backoff > 0 && !wait.Sleep(ctx, backoff) {
 			break
 		}
 		cons, err := x.JS.CreateOrUpdateConsumer(ctx, x.Streams.Advisories, jetstream.ConsumerConfig{

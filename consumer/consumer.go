@@ -19,6 +19,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/embedded-occ/provisioner/events"
+	"github.com/embedded-occ/provisioner/internal/wait"
 	"github.com/embedded-occ/provisioner/provision"
 )
 
@@ -192,13 +193,13 @@ func (c *Consumer) loop(ctx, hctx context.Context, slots chan struct{}, wg *sync
 	backoff := time.Duration(0)
 	for ctx.Err() == nil {
 		if backoff > 0 {
-			if !sleep(ctx, backoff) {
+			if !wait.Sleep(ctx, backoff) {
 				break
 			}
 		}
 		if !c.cfg.Worker.ISVHealthy() {
 			c.setLive(cons != nil)
-			if !sleep(ctx, 5*time.Second) {
+			if !wait.Sleep(ctx, 5*time.Second) {
 				break
 			}
 			continue
@@ -290,17 +291,6 @@ func nextBackoff(d time.Duration) time.Duration {
 		return 100 * time.Millisecond
 	}
 	return min(2*d, 5*time.Second)
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
 
 // replayOf reads the replay generation header: a positive 31-bit number,

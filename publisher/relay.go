@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
+	"github.com/embedded-occ/provisioner/internal/wait"
 	"github.com/embedded-occ/provisioner/outbox"
 )
 
@@ -88,7 +89,7 @@ func (r *Relay) Run(ctx context.Context) error {
 		case err != nil && ctx.Err() == nil:
 			fails++
 			r.log.Warn().Err(err).Int("failures", fails).Msg("relaying results failed; retrying")
-			if !sleep(ctx, min(time.Duration(fails)*200*time.Millisecond, 5*time.Second)) {
+			if !wait.Sleep(ctx, min(time.Duration(fails)*200*time.Millisecond, 5*time.Second)) {
 				return r.final(ctx)
 			}
 			continue
@@ -190,15 +191,4 @@ func (r *Relay) Round(ctx context.Context) (int, error) {
 		}
 	}
 	return len(rows), firstErr
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
