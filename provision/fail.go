@@ -188,7 +188,11 @@ func failure(err error) (events.FailureError, bool) {
 		rec         *recorded
 	)
 	if errors.As(err, &rec) {
-		return *rec.f, true
+		f := *rec.f
+		if f.ErrorCauses == nil {
+			f.ErrorCauses = []events.Cause{}
+		}
+		return f, true
 	}
 	if errors.As(err, &unconfirmed) {
 		f := oktaFailure(unconfirmed.cause)
