@@ -2,6 +2,7 @@ package consumer
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"time"
 
@@ -41,6 +42,9 @@ func (c *Consumer) decide(ctx context.Context, msg jetstream.Msg) (provision.Out
 	ev, signup, err := events.DecodeSignup(raw, c.cfg.MaxEventBytes)
 	if err != nil {
 		var verr *events.ValidationError
+		if errors.As(err, &verr) && ev == nil {
+			ev = readableID(raw)
+		}
 		if errors.As(err, &verr) && ev != nil && ev.ID != "" {
 			tenant := ""
 			if signup != nil {
@@ -128,4 +132,23 @@ func invalid(s *events.Signup, w *provision.Worker) *events.ValidationError {
 		return nil
 	}
 	return &events.ValidationError{Problems: probs}
+}
+
+// readableID returns an event holding only the id of a message whose
+// envelope is broken but still JSON with a usable id (visible ASCII, at
+// most events.MaxIDLength bytes), so that its producer hears of the
+// failure; nil otherwise.
+func readableID(raw []byte) *events.Event {
+	var probe struct {
+		ID string `json:"id"`
+	}
+	if json.Unmarshal(raw, &probe) != nil || probe.ID == "" || len(probe.ID) > events.MaxIDLength {
+		return nil
+	}
+	for i := 0; i < len(probe.ID); i++ {
+		if c := probe.ID[i]; c <= ' ' || c > '~' {
+			return nil
+		}
+	}
+	return &events.Event{ID: probe.ID}
 }

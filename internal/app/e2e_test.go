@@ -297,6 +297,19 @@ func TestE2EIntake(t *testing.T) {
 			}
 		})
 
+		t.Run("broken envelope with a readable id fails against its id", func(t *testing.T) {
+			t.Parallel()
+			id := uniq("e2e-envelope")
+			raw := []byte(`{"specversion":"1.0","id":"` + id + `","time":"yesterday",` +
+				`"data":{"tenant":"new"}}`)
+			h.publishRaw(t, id, raw)
+			got, _ := h.failed(t, id)
+			if got.Step != events.StepValidate || got.Error.ErrorCode != events.CodeUndecodable ||
+				len(got.Error.ErrorCauses) == 0 || got.Replayable {
+				t.Errorf("failure = %+v, want a local %s at validate with causes", got, events.CodeUndecodable)
+			}
+		})
+
 		t.Run("undecodable message is dead-lettered once", func(t *testing.T) {
 			t.Parallel()
 			garbage := []byte(`{"specversion":"1.0","id":` + randHex(4))
