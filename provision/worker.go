@@ -78,8 +78,6 @@ type nopObserver struct{}
 func (nopObserver) Result(string, string)             {}
 func (nopObserver) Retry(string, time.Duration, bool) {}
 func (nopObserver) DeadLetter(string)                 {}
-func (nopObserver) InFlight(int)                      {}
-func (nopObserver) SignupReceived()                   {}
 
 // Worker provisions signups. It is safe for concurrent use: the consumer
 // runs one Handle per in-flight signup.
