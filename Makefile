@@ -5,7 +5,7 @@ GO      ?= go
 BIN     := bin
 export CGO_ENABLED := 1
 
-.PHONY: all build demo run test test-short faults bench fuzz vet clean
+.PHONY: all build demo run test faults bench fuzz vet clean
 
 all: build
 
