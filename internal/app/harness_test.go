@@ -445,35 +445,34 @@ func (h *harness) result(t testing.TB, id string) received {
 // provisioned waits for signup id's result and wants a TenantProvisioned.
 func (h *harness) provisioned(t testing.TB, id string) events.TenantProvisioned {
 	t.Helper()
-	r := h.result(t, id)
-	if r.Event.Type != events.TypeTenantProvisioned {
-		t.Fatalf("result of %s is %s, want %s:\n%s", id, r.Event.Type, events.TypeTenantProvisioned, r.Raw)
-	}
-	if r.Subject != h.rt.Subjects.Provisioned {
-		t.Errorf("subject = %q, want %q", r.Subject, h.rt.Subjects.Provisioned)
-	}
 	var data events.TenantProvisioned
-	if err := json.Unmarshal(r.Event.Data, &data); err != nil {
-		t.Fatal(err)
-	}
+	h.resultAs(t, id, events.TypeTenantProvisioned, h.rt.Subjects.Provisioned, &data)
 	return data
 }
 
 // failed waits for signup id's result and wants a ProvisioningFailed.
 func (h *harness) failed(t testing.TB, id string) (events.ProvisioningFailed, received) {
 	t.Helper()
-	r := h.result(t, id)
-	if r.Event.Type != events.TypeProvisioningFailed {
-		t.Fatalf("result of %s is %s, want %s:\n%s", id, r.Event.Type, events.TypeProvisioningFailed, r.Raw)
-	}
-	if r.Subject != h.rt.Subjects.Failed {
-		t.Errorf("subject = %q, want %q", r.Subject, h.rt.Subjects.Failed)
-	}
 	var data events.ProvisioningFailed
-	if err := json.Unmarshal(r.Event.Data, &data); err != nil {
+	r := h.resultAs(t, id, events.TypeProvisioningFailed, h.rt.Subjects.Failed, &data)
+	return data, r
+}
+
+// resultAs waits for signup id's result, wants it of type typ on subject,
+// and decodes its data into data.
+func (h *harness) resultAs(t testing.TB, id, typ, subject string, data any) received {
+	t.Helper()
+	r := h.result(t, id)
+	if r.Event.Type != typ {
+		t.Fatalf("result of %s is %s, want %s:\n%s", id, r.Event.Type, typ, r.Raw)
+	}
+	if r.Subject != subject {
+		t.Errorf("subject = %q, want %q", r.Subject, subject)
+	}
+	if err := json.Unmarshal(r.Event.Data, data); err != nil {
 		t.Fatal(err)
 	}
-	return data, r
+	return r
 }
 
 // deadLetter waits for the dead letter matching pred.

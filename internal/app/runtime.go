@@ -237,7 +237,7 @@ func (rt *Runtime) startCore(ctx context.Context, opts Options) error {
 	if !opts.NoHTTP {
 		// Listen now, so that a taken port fails the start and HTTPAddr
 		// knows the port when the setting asked for port 0.
-		ln, err := listen(cfg.HTTPAddr)
+		ln, err := net.Listen("tcp", cfg.HTTPAddr)
 		if err != nil {
 			return fmt.Errorf("setting PROVISIONER_HTTP_ADDR: %w", err)
 		}

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"time"
@@ -188,8 +187,6 @@ func (c *Config) natsOptions(log zerolog.Logger) ([]nats.Option, error) {
 	}
 	return opts, nil
 }
-
-func listen(addr string) (net.Listener, error) { return net.Listen("tcp", addr) }
 
 func randomHex(n int) string {
 	b := make([]byte, n)
