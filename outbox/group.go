@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -12,15 +13,14 @@ import (
 // Group commit. Every write goes through one writer goroutine. While it
 // commits one transaction (an fsync with synchronous FULL), further writes
 // queue up; it then takes all of them, up to maxGroup, into the next
-// transaction. Each change runs inside its own SAVEPOINT, so a change that
-// fails is rolled back alone and the others still commit. Every caller
-// gets its own result only after the shared COMMIT: a change reported done
-// is on disk.
+// transaction. A change that fails is rolled back alone and the others
+// still commit (commitGroup). Every caller gets its own result only after
+// the shared COMMIT: a change reported done is on disk.
 
 // maxGroup bounds the changes committed in one transaction.
 const maxGroup = 128
 
-// writeTimeout bounds one group's transaction.
+// writeTimeout bounds a checkpoint.
 const writeTimeout = time.Minute
 
 // errClosed is returned for writes after Close.
@@ -28,7 +28,8 @@ var errClosed = errors.New("outbox: store closed")
 
 // txFunc is one change. It must use the ctx it is given (not its
 // caller's): a statement interrupted by a cancelled context would roll
-// back the whole shared transaction.
+// back the whole shared transaction. It may run twice (see commitGroup),
+// so it must set what it hands back afresh each time.
 type txFunc func(ctx context.Context, tx *sqlx.Tx) error
 
 type txRequest struct {
@@ -80,9 +81,13 @@ func (s *Store) writer() {
 				break fill
 			}
 		}
+		start := time.Now()
 		for rest := batch; len(rest) > 0; {
 			rest = rest[s.commitGroup(rest):]
 		}
+		s.stats.busy.Add(int64(time.Since(start)))
+		s.stats.groups.Add(1)
+		s.stats.changes.Add(int64(len(batch)))
 		clear(batch)
 	}
 }
@@ -91,9 +96,20 @@ func (s *Store) writer() {
 // them. It returns how many it settled: all of them, unless the
 // transaction itself was lost part-way (SQLite rolls a transaction back
 // whole on some errors); the rest then go into a new transaction.
+//
+// Changes rarely fail, so the group first runs without savepoints, which
+// cost two statements per change. If any change fails, that transaction is
+// rolled back (the failed change may have written part of itself) and the
+// group runs again with a savepoint around each change. Changes therefore
+// must be safe to run twice: everything they do goes through tx, and what
+// they hand back is set afresh on each run.
 func (s *Store) commitGroup(batch []*txRequest) int {
-	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
-	defer cancel()
+	// A context that can never be cancelled: go-sqlite3 runs each statement
+	// of a cancellable context on a goroutine of its own and waits for it,
+	// which on a busy machine costs the writer a scheduling round per
+	// statement. Waits for another process's lock are bounded by SQLite's
+	// busy timeout instead.
+	ctx := context.Background()
 	tx, err := s.w.BeginTxx(ctx, nil)
 	if err != nil {
 		for _, r := range batch {
@@ -107,10 +123,35 @@ func (s *Store) commitGroup(batch []*txRequest) int {
 		if err != nil {
 			tx.Rollback()
 		} else {
-			err = tx.Commit()
+			err = s.commit(tx)
 		}
 		batch[0].done <- err
 		return 1
+	}
+	for _, r := range batch {
+		if err := r.fn(ctx, tx); err != nil {
+			tx.Rollback()
+			s.stats.reruns.Add(1)
+			return s.commitIsolated(ctx, batch)
+		}
+	}
+	err = s.commit(tx)
+	for _, r := range batch {
+		r.done <- err
+	}
+	return len(batch)
+}
+
+// commitIsolated runs the changes of batch in one transaction, each inside
+// its own savepoint, so that a change that fails is rolled back alone and
+// the others still commit. It returns how many it settled, as commitGroup.
+func (s *Store) commitIsolated(ctx context.Context, batch []*txRequest) int {
+	tx, err := s.w.BeginTxx(ctx, nil)
+	if err != nil {
+		for _, r := range batch {
+			r.done <- err
+		}
+		return len(batch)
 	}
 	errs := make([]error, len(batch))
 	for i, r := range batch {
@@ -127,7 +168,7 @@ func (s *Store) commitGroup(batch []*txRequest) int {
 			return lost(tx, batch[:i+1], errs, err)
 		}
 	}
-	err = tx.Commit()
+	err = s.commit(tx)
 	for i, r := range batch {
 		if errs[i] == nil {
 			errs[i] = err
@@ -135,6 +176,38 @@ func (s *Store) commitGroup(batch []*txRequest) int {
 		r.done <- errs[i]
 	}
 	return len(batch)
+}
+
+// commit commits tx, timing it.
+func (s *Store) commit(tx *sqlx.Tx) error {
+	start := time.Now()
+	err := tx.Commit()
+	s.stats.commitTime.Add(int64(time.Since(start)))
+	return err
+}
+
+// WriterStats counts the writer's work since the store was opened.
+type WriterStats struct {
+	// Groups is how many transactions the writer ran, Changes how many
+	// changes they held (Changes/Groups is the average group size), Reruns
+	// how many groups ran again with savepoints because a change failed.
+	Groups, Changes, Reruns int64
+	// Busy is the time the writer spent on groups; near the elapsed time it
+	// means the writer is the bottleneck. Commit is the part spent in
+	// COMMIT (the fsync with synchronous FULL).
+	Busy, Commit time.Duration
+}
+
+type writerCounters struct {
+	groups, changes, reruns, busy, commitTime atomic.Int64
+}
+
+// WriterStats returns the writer's counters.
+func (s *Store) WriterStats() WriterStats {
+	return WriterStats{
+		Groups: s.stats.groups.Load(), Changes: s.stats.changes.Load(), Reruns: s.stats.reruns.Load(),
+		Busy: time.Duration(s.stats.busy.Load()), Commit: time.Duration(s.stats.commitTime.Load()),
+	}
 }
 
 // lost settles done, the changes run so far in a transaction that is no

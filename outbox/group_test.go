@@ -192,6 +192,10 @@ func TestGroupCommitFailureAmongConcurrent(t *testing.T) {
 	if !errors.Is(errs[n], ErrNotFound) {
 		t.Errorf("unknown signup: got %v, want ErrNotFound", errs[n])
 	}
+	st := s.WriterStats()
+	if st.Changes < 2*n+1 || st.Groups < 1 || st.Groups > st.Changes || st.Busy <= 0 || st.Commit <= 0 {
+		t.Errorf("writer stats after %d changes: %+v", 2*n+1, st)
+	}
 	for i := range n {
 		sg, err := s.Get(ctx, fmt.Sprint(i))
 		if err != nil {
@@ -224,5 +228,53 @@ func TestCancelledContextWritesNothing(t *testing.T) {
 	}
 	if _, err := s.Get(context.Background(), "x"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("after a cancelled write: Get = %v, want ErrNotFound", err)
+	}
+}
+
+// TestGroupRerunAfterFailure: a failing change makes the writer run its
+// group again with savepoints; a change that ran in the abandoned first
+// try must neither keep its effects twice nor hand back its result twice.
+func TestGroupRerunAfterFailure(t *testing.T) {
+	s, _ := openTestStore(t)
+	ctx := context.Background()
+	for _, id := range []string{"m1", "m2"} {
+		if err := s.Enqueue(ctx, &Message{MsgID: id, Subject: "s", Payload: []byte("{}")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var claimed []Message
+	runs := 0
+	counted := func(ctx context.Context, tx *sqlx.Tx) error { runs++; return nil }
+	batch := []*txRequest{
+		{fn: s.claim("relay", 10, time.Minute, &claimed)},
+		{fn: counted},
+		{fn: func(context.Context, *sqlx.Tx) error { return errors.New("boom") }},
+	}
+	for _, r := range batch {
+		r.done = make(chan error, 1)
+	}
+	s.commitGroup(batch)
+	for i, want := range []bool{false, false, true} {
+		if err := <-batch[i].done; (err != nil) != want {
+			t.Errorf("change %d: err = %v", i, err)
+		}
+	}
+	if runs != 2 {
+		t.Errorf("the good change ran %d times, want 2 (a try, then the rerun)", runs)
+	}
+	if len(claimed) != 2 {
+		t.Fatalf("claimed %d rows, want 2", len(claimed))
+	}
+	for _, m := range claimed {
+		if m.Attempts != 1 {
+			t.Errorf("%s: attempts = %d, want 1", m.MsgID, m.Attempts)
+		}
+	}
+	var attempts []int
+	if err := s.r.SelectContext(ctx, &attempts, "SELECT attempts FROM outbox ORDER BY seq"); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(attempts) != "[1 1]" {
+		t.Errorf("stored attempts = %v, want [1 1]", attempts)
 	}
 }

@@ -47,7 +47,16 @@ func (s *Store) Enqueue(ctx context.Context, m *Message) error {
 // relays never publish one row at the same time.
 func (s *Store) Claim(ctx context.Context, owner string, limit int, lease time.Duration) ([]Message, error) {
 	var out []Message
-	err := s.withTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+	if err := s.withTx(ctx, s.claim(owner, limit, lease, &out)); err != nil {
+		return nil, fmt.Errorf("claim outbox rows: %w", err)
+	}
+	return out, nil
+}
+
+// claim is Claim's change; it leaves the claimed rows in *out.
+func (s *Store) claim(owner string, limit int, lease time.Duration, out *[]Message) txFunc {
+	return func(ctx context.Context, tx *sqlx.Tx) error {
+		*out = (*out)[:0] // the writer may run a change twice (see commitGroup)
 		now := s.now()
 		var rows []struct {
 			Message
@@ -69,14 +78,10 @@ func (s *Store) Claim(ctx context.Context, owner string, limit int, lease time.D
 			m := r.Message
 			m.Attempts++
 			m.CreatedAt = parseTime(r.Created)
-			out = append(out, m)
+			*out = append(*out, m)
 		}
 		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("claim outbox rows: %w", err)
 	}
-	return out, nil
 }
 
 // Published records that rows were stored by JetStream (a duplicate

@@ -69,6 +69,7 @@ type Store struct {
 	cp         *sqlx.DB
 	cpDone     chan struct{}
 	cpReady    chan struct{} // the checkpointer asks the writer to finish
+	stats      writerCounters
 
 	closeOnce sync.Once
 	closeErr  error
