@@ -274,6 +274,10 @@ func TestMetrics(t *testing.T) {
 		{"provisioner_outbox_pending", "gauge"},
 		{"provisioner_outbox_oldest_pending_age_seconds", "gauge"},
 		{"provisioner_dead_letters_total", "counter"},
+		{"provisioner_store_transactions_total", "counter"},
+		{"provisioner_store_changes_total", "counter"},
+		{"provisioner_store_writer_busy_seconds_total", "counter"},
+		{"provisioner_store_commit_seconds_total", "counter"},
 	}
 	for _, tt := range types {
 		if fams[tt.name] != tt.typ {
@@ -313,6 +317,10 @@ func TestMetrics(t *testing.T) {
 		{`provisioner_dead_letters_total{reason="retries_exhausted"}`, opsEq(1), "1"},
 		{`provisioner_dead_letters_total{reason="max_deliveries"}`, opsEq(0), "0"},
 		{`provisioner_dead_letters_total{reason="undecodable"}`, opsEq(0), "0"},
+		{"provisioner_store_transactions_total", opsAbove(0), "> 0"},
+		{"provisioner_store_changes_total", opsAbove(0), "> 0"},
+		{"provisioner_store_writer_busy_seconds_total", opsAbove(0), "> 0"},
+		{"provisioner_store_commit_seconds_total", opsAbove(0), "> 0"},
 	}
 	for _, tt := range tests {
 		v, ok := got[tt.series]

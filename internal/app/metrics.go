@@ -85,6 +85,15 @@ func NewMetrics(store *outbox.Store) *Metrics {
 			pending: prometheus.NewDesc("provisioner_outbox_pending", "Outbox rows not yet published.", nil, nil),
 			age: prometheus.NewDesc("provisioner_outbox_oldest_pending_age_seconds",
 				"Age of the oldest unpublished outbox row (0 when none).", nil, nil),
+		}, &writerCollector{store: store,
+			groups: prometheus.NewDesc("provisioner_store_transactions_total",
+				"SQLite write transactions (each holds a group of changes).", nil, nil),
+			changes: prometheus.NewDesc("provisioner_store_changes_total",
+				"Changes committed or refused by the SQLite writer.", nil, nil),
+			busy: prometheus.NewDesc("provisioner_store_writer_busy_seconds_total",
+				"Time the one SQLite writer spent on transactions; a rate near 1 means it is saturated.", nil, nil),
+			commit: prometheus.NewDesc("provisioner_store_commit_seconds_total",
+				"Time spent in COMMIT, the fsync with synchronous FULL.", nil, nil),
 		})
 	}
 	return m
@@ -148,6 +157,27 @@ func (m *Metrics) Watch(rt *Runtime) {
 			Name: "provisioner_concurrency", Help: "Signups worked on at once at most (--concurrency).",
 		}, func() float64 { return float64(rt.Config.Concurrency) }),
 	)
+}
+
+// writerCollector reports the store writer's counters.
+type writerCollector struct {
+	store                         *outbox.Store
+	groups, changes, busy, commit *prometheus.Desc
+}
+
+func (w *writerCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- w.groups
+	ch <- w.changes
+	ch <- w.busy
+	ch <- w.commit
+}
+
+func (w *writerCollector) Collect(ch chan<- prometheus.Metric) {
+	st := w.store.WriterStats()
+	ch <- prometheus.MustNewConstMetric(w.groups, prometheus.CounterValue, float64(st.Groups))
+	ch <- prometheus.MustNewConstMetric(w.changes, prometheus.CounterValue, float64(st.Changes))
+	ch <- prometheus.MustNewConstMetric(w.busy, prometheus.CounterValue, st.Busy.Seconds())
+	ch <- prometheus.MustNewConstMetric(w.commit, prometheus.CounterValue, st.Commit.Seconds())
 }
 
 type backlogCollector struct {
