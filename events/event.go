@@ -5,6 +5,7 @@
 package events
 
 import (
+	"bytes"
 	"encoding/json"
 	"time"
 )
@@ -75,4 +76,40 @@ func NewEvent(id, source, typ string, t time.Time, data any) (*Event, error) {
 		DataContentType: ContentTypeJSON,
 		Data:            raw,
 	}, nil
+}
+
+// EncodeEvent is json.Marshal(NewEvent(id, source, typ, t, data)) done in
+// one pass: data is encoded once, straight into the envelope, instead of
+// being encoded, then checked and compacted again as a json.RawMessage.
+// HTML characters are not escaped, so the XML of SAML metadata stays
+// readable and about a third smaller. The result decodes to the same
+// Event.
+func EncodeEvent(id, source, typ string, t time.Time, data any) ([]byte, error) {
+	var b bytes.Buffer
+	b.Grow(1024)
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	put := func(prefix string, v any) error {
+		b.WriteString(prefix)
+		if err := enc.Encode(v); err != nil {
+			return err
+		}
+		b.Truncate(b.Len() - 1) // the newline Encode adds
+		return nil
+	}
+	for _, f := range [...]struct{ prefix, v string }{
+		{`{"specversion":`, SpecVersion}, {`,"id":`, id}, {`,"source":`, source}, {`,"type":`, typ},
+	} {
+		if err := put(f.prefix, f.v); err != nil {
+			return nil, err
+		}
+	}
+	b.WriteString(`,"time":"`)
+	b.Write(t.UTC().Truncate(time.Millisecond).AppendFormat(nil, time.RFC3339Nano))
+	b.WriteString(`","datacontenttype":"` + ContentTypeJSON + `"`)
+	if err := put(`,"data":`, data); err != nil {
+		return nil, err
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
 }

@@ -1,7 +1,6 @@
 package events
 
 import (
-	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -124,12 +123,8 @@ func provisionedEvent(tb testing.TB, md SAMLMetadata) []byte {
 		App:      AppRef{ID: "0oa19jdq4ytHHtfgk1d8", Name: "servicenow_app2", Label: "ACME ServiceNow"},
 		Metadata: md,
 	}
-	ev, err := NewEvent("result-signup-0001", "urn:embedded-occ:provisioner", TypeTenantProvisioned,
+	out, err := EncodeEvent("result-signup-0001", "urn:embedded-occ:provisioner", TypeTenantProvisioned,
 		time.Date(2025, 1, 15, 9, 31, 0, 123456789, time.UTC), data)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	out, err := json.Marshal(ev)
 	if err != nil {
 		tb.Fatal(err)
 	}

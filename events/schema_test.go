@@ -25,14 +25,11 @@ func fixtureMetadata(tb testing.TB) SAMLMetadata {
 	return md
 }
 
-// marshalEvent wraps data in an envelope and returns its JSON.
+// marshalEvent wraps data in an envelope as the worker does and returns
+// its JSON.
 func marshalEvent(tb testing.TB, typ string, data any) []byte {
 	tb.Helper()
-	ev, err := NewEvent("evt-0001", "urn:embedded-occ:provisioner", typ, testTime, data)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	out, err := json.Marshal(ev)
+	out, err := EncodeEvent("evt-0001", "urn:embedded-occ:provisioner", typ, testTime, data)
 	if err != nil {
 		tb.Fatal(err)
 	}

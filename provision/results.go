@@ -1,7 +1,6 @@
 package provision
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/embedded-occ/provisioner/events"
@@ -20,11 +19,7 @@ func resultID(sg *outbox.Signup, kind string) string {
 }
 
 func (w *Worker) message(subject, id, typ string, data any) (*outbox.Message, error) {
-	ev, err := events.NewEvent(id, w.cfg.Source, typ, w.cfg.Now(), data)
-	if err != nil {
-		return nil, err
-	}
-	raw, err := json.Marshal(ev)
+	raw, err := events.EncodeEvent(id, w.cfg.Source, typ, w.cfg.Now(), data)
 	if err != nil {
 		return nil, err
 	}
