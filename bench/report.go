@@ -41,7 +41,7 @@ func (rp *report) print(w io.Writer, took time.Duration) {
 	fmt.Fprintln(w, "Measurements")
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "scenario\tin flight\tsync\tresults\tfailed\tsignups/s\tvs ref\tadded p50 ms\t"+
-		"added p99 ms\tokta ms/signup\t429s\tpeak RSS MB\t")
+		"added p99 ms\tokta ms/signup\t429s\tcores\twriter busy\tgroup\tpeak RSS MB\t")
 	for _, name := range rp.order {
 		r := rp.r[name]
 		ref := "-"
@@ -61,9 +61,14 @@ func (rp *report) print(w io.Writer, took time.Duration) {
 			}
 			return fmt.Sprintf("%.2f", v)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%d\t%.0f\t%s\t%s\t%s\t%s\t%d\t%.0f\t\n",
+		busy, group := "-", "-"
+		if r.GroupSize > 0 {
+			busy, group = fmt.Sprintf("%.0f%%", 100*r.WriterBusy), fmt.Sprintf("%.1f", r.GroupSize)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%d\t%.0f\t%s\t%s\t%s\t%s\t%d\t%.2f\t%s\t%s\t%.0f\t\n",
 			name, r.Concurrency, dash(r.Sync), r.Done, r.Failed, r.PerSec, ref,
-			added(r.AddedP50), added(r.AddedP99), added(r.OktaMean), r.Status429, r.PeakRSSMB)
+			added(r.AddedP50), added(r.AddedP99), added(r.OktaMean), r.Status429, r.Cores, busy, group,
+			r.PeakRSSMB)
 	}
 	tw.Flush()
 	for _, name := range rp.order {

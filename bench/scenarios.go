@@ -30,8 +30,15 @@ type result struct {
 	OktaCalls   int     `json:"oktaCalls,omitempty"`
 	Status429   int     `json:"status429"`
 	PeakRSSMB   float64 `json:"peakRssMb"`
-	Tracked     bool    `json:"tracked"` // added and Okta times measured
-	Note        string  `json:"note,omitempty"`
+	// WriterBusy is the share of the run the SQLite writer was busy;
+	// GroupSize the average changes per write transaction.
+	WriterBusy float64 `json:"writerBusy,omitempty"`
+	// Cores is the CPU the whole process (worker, emulator, NATS) used
+	// during the run, in cores.
+	Cores     float64 `json:"cores,omitempty"`
+	GroupSize float64 `json:"groupSize,omitempty"`
+	Tracked   bool    `json:"tracked"` // added and Okta times measured
+	Note      string  `json:"note,omitempty"`
 }
 
 // settings are the scenario sizes; -quick shrinks them.
@@ -78,17 +85,18 @@ func runBaseline(ctx context.Context, st settings) (result, error) {
 	b := newBaseline(e, st.concurrency)
 	rctx, cancel := context.WithTimeout(ctx, st.maxRun)
 	defer cancel()
-	start := time.Now()
+	start, cpu0 := time.Now(), cpuTime()
 	errc := make(chan error, 1)
 	go func() { errc <- b.run(rctx, st.concurrency) }()
 	for b.ok.Load()+b.bad.Load() < int64(n) && rctx.Err() == nil {
 		waitTick(rctx, 20*time.Millisecond)
 	}
+	cores := safeDiv((cpuTime() - cpu0).Seconds(), time.Since(start).Seconds())
 	cancel()
 	<-errc
 	elapsed := time.Duration(b.last.Load() - start.UnixNano())
 	r := result{Name: "baseline", Concurrency: st.concurrency, Done: b.ok.Load(), Failed: b.bad.Load(),
-		Seconds: elapsed.Seconds(), PeakRSSMB: peakRSSMB()}
+		Seconds: elapsed.Seconds(), PeakRSSMB: peakRSSMB(), Cores: cores}
 	r.PerSec = float64(r.Done) / r.Seconds
 	return r, nil
 }
@@ -267,9 +275,13 @@ func runRateLimit(ctx context.Context, st settings) (result, error) {
 
 func pipelineResult(p *pipeline, name string, concurrency int) result {
 	added, oktaTime := p.track.samples()
+	ws := p.store.WriterStats()
 	return result{
-		Tracked: len(added) > 0,
-		Name:    name, Concurrency: concurrency,
+		WriterBusy: safeDiv(ws.Busy.Seconds(), time.Since(p.started).Seconds()),
+		Cores:      safeDiv((cpuTime() - p.cpu0).Seconds(), time.Since(p.started).Seconds()),
+		GroupSize:  safeDiv(float64(ws.Changes), float64(ws.Groups)),
+		Tracked:    len(added) > 0,
+		Name:       name, Concurrency: concurrency,
 		Done: p.provOK.Load(), Failed: p.failed.Load(),
 		AddedP50: ms(percentile(added, 50)), AddedP99: ms(percentile(added, 99)),
 		AddedMean: ms(mean(added)), OktaMean: ms(mean(oktaTime)),

@@ -35,7 +35,8 @@ type pipeline struct {
 	stop     context.CancelFunc
 	wg       sync.WaitGroup
 	started  time.Time
-	lastDone atomic.Int64 // unix nanos of the last published result
+	cpu0     time.Duration // the process's CPU time at started
+	lastDone atomic.Int64  // unix nanos of the last published result
 }
 
 type pipelineOptions struct {
@@ -142,7 +143,7 @@ func startPipeline(ctx context.Context, e *env, o pipelineOptions) (*pipeline, e
 func (p *pipeline) run(ctx context.Context, want int) {
 	p.want.Store(int64(want))
 	ctx, p.stop = context.WithCancel(ctx)
-	p.started = time.Now()
+	p.started, p.cpu0 = time.Now(), cpuTime()
 	p.wg.Add(2)
 	go func() { defer p.wg.Done(); p.cons.Run(ctx) }()
 	go func() { defer p.wg.Done(); p.relay.Run(ctx) }()
