@@ -22,7 +22,7 @@ func TestFaultsSIGTERM(t *testing.T) {
 	w.waitReady()
 	a := newTenant("sg-sigterm-a", "sigterm-a")
 	idA := l.publish(a)
-	l.waitState(idA, outbox.StateAppCreated)
+	l.waitMetadataStep(a)
 	w.stop() // exit status 0
 	if n := l.pending(); n != 0 {
 		t.Errorf("after a clean stop the signup stream holds %d messages, want 0 (acked)", n)
@@ -35,13 +35,17 @@ func TestFaultsSIGTERM(t *testing.T) {
 	w.waitReady()
 	b := newTenant("sg-sigterm-b", "sigterm-b")
 	idB := l.publish(b)
-	l.waitState(idB, outbox.StateAppCreated)
+	l.waitMetadataStep(b)
 	w.stop()
 	if n := l.pending(); n != 1 {
 		t.Errorf("after an abandoned signup the stream holds %d messages, want 1 (unacked)", n)
 	}
 	if got := l.resultsFor(signupKey{id: idB}); len(got) != 0 {
 		t.Errorf("abandoned signup has results %v, want none yet", got)
+	}
+	// The app was committed when the worker gave the signup up.
+	if sg, err := l.store.Get(testCtx(t, 10*time.Second), idB); err != nil || sg.State != outbox.StateAppCreated {
+		t.Errorf("abandoned signup: %+v, %v; want state %s", sg, err, outbox.StateAppCreated)
 	}
 
 	// The next start resumes it at the metadata step: no second app.
@@ -55,4 +59,14 @@ func TestFaultsSIGTERM(t *testing.T) {
 	l.settle()
 	checkJournal(t, l, idB)
 	w.stop()
+}
+
+// waitMetadataStep waits until the emulator has created sg's app: the
+// worker is then at the metadata step (the app is committed with the
+// step after it).
+func (l *lab) waitMetadataStep(sg signupSpec) {
+	l.t.Helper()
+	waitFor(l.t, sg.host()+" to have its app", resultTimeout, func() bool {
+		return len(l.emu.Apps(sg.host())) == 1
+	})
 }

@@ -26,14 +26,11 @@ const (
 	// CrashBeforeCreateApp: app_pending is committed; POST /api/v1/apps is
 	// not sent yet.
 	CrashBeforeCreateApp = "before_create_app"
-	// CrashAfterCreateAppCall: Okta created the app; app_created is not
-	// committed.
+	// CrashAfterCreateAppCall: Okta created the app; nothing about it is
+	// committed (the app is committed with the result).
 	CrashAfterCreateAppCall = "after_create_app_call"
-	// CrashAfterCreateAppCommit: app_created is committed; the metadata is
-	// not fetched yet.
-	CrashAfterCreateAppCommit = "after_create_app_commit"
-	// CrashAfterMetadataCall: the metadata arrived; the result is not
-	// committed yet.
+	// CrashAfterMetadataCall: the metadata arrived; neither the app nor the
+	// result is committed yet.
 	CrashAfterMetadataCall = "after_fetch_metadata_call"
 	// CrashAfterResultCommit: the final state and its result row are
 	// committed; the signup message is not acked yet.

@@ -37,8 +37,16 @@ func (r *run) fail(ctx context.Context, err error) (Outcome, error) {
 		r.log.Info().Str("step", step).Msg("stopped mid-step; the signup resumes on redelivery")
 		// Give the lease up, so that the next worker (or this one after
 		// a restart) resumes it at once instead of waiting the lease out.
-		// The journal is as the last step left it.
-		if err := r.w.cfg.Store.Release(context.WithoutCancel(ctx), r.sg.ID, r.w.cfg.Owner); err != nil {
+		// The journal is as the last step left it, plus the app if one
+		// was created and not committed yet.
+		wctx := context.WithoutCancel(ctx)
+		var err error
+		if r.newApp != nil {
+			err = r.record(wctx, outbox.Change{Release: true})
+		} else {
+			err = r.w.cfg.Store.Release(wctx, r.sg.ID, r.w.cfg.Owner)
+		}
+		if err != nil {
 			r.log.Warn().Err(err).Msg("releasing the signup lease failed; it expires on its own")
 		}
 		return Outcome{Action: Retry, State: r.sg.State}, errAbandon

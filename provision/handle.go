@@ -186,6 +186,8 @@ type run struct {
 	// that state means "about to call", not "an earlier call was lost".
 	started  bool
 	orgToken string // the new org's token, once known
+	// newApp is the app creation not committed yet (see appCreated).
+	newApp *outbox.Entry
 	attempts int    // attempts of the step that failed
 }
 
@@ -226,15 +228,21 @@ func (r *run) takeStarted() bool {
 	return s
 }
 
-// record commits c and mirrors it in the run's copy of the signup.
+// record commits c, with the app creation not committed yet if there is
+// one, and mirrors it in the run's copy of the signup.
 func (r *run) record(ctx context.Context, c outbox.Change) error {
+	c = r.withApp(c)
 	if err := r.w.cfg.Store.Record(ctx, r.sg.ID, c); err != nil {
 		return &storeError{err}
 	}
+	r.newApp = nil
 	if c.State != "" {
 		r.sg.State = c.State
 	}
-	if c.Step != "" {
+	switch {
+	case c.Next != nil:
+		r.sg.Step, r.sg.Attempts = c.Next.Step, c.Next.Attempt
+	case c.Step != "":
 		r.sg.Step, r.sg.Attempts = c.Step, c.Attempt
 	}
 	if c.OrgHost != "" {

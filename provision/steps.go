@@ -207,7 +207,8 @@ func (r *run) createApp(ctx context.Context, reconcile bool) error {
 			return err
 		}
 		if found != nil {
-			return r.appCreated(ctx, found, true)
+			r.appCreated(found, true)
+			return nil
 		}
 	}
 	if !recorded {
@@ -235,19 +236,39 @@ func (r *run) createApp(ctx context.Context, reconcile bool) error {
 		return err
 	}
 	r.w.crash(CrashAfterCreateAppCall)
-	return r.appCreated(ctx, created, false)
+	r.appCreated(created, false)
+	return nil
 }
 
-func (r *run) appCreated(ctx context.Context, app *okta.App, found bool) error {
-	err := r.record(ctx, outbox.Change{
-		State: outbox.StateAppCreated, Step: events.StepCreateApp, Status: "done",
-		Attempt: r.attempts, AppID: app.ID,
-		Detail: map[string]any{"app_id": app.ID, "found_by_label": found},
-	})
-	if err == nil {
-		r.w.crash(CrashAfterCreateAppCommit)
+// appCreated notes the app Okta created (or the lookup found). It is not
+// committed on its own: the metadata fetch that follows is a read, so the
+// app's "done" entry goes into the same commit as the step after it (the
+// result, or the failure). A crash before that commit leaves app_pending,
+// and the restart finds the app again by its label.
+func (r *run) appCreated(app *okta.App, found bool) {
+	r.sg.AppID = app.ID
+	r.sg.State = outbox.StateAppCreated
+	r.newApp = &outbox.Entry{Step: events.StepCreateApp, Status: "done", Attempt: r.attempts,
+		Detail: map[string]any{"app_id": app.ID, "found_by_label": found}}
+}
+
+// withApp folds the uncommitted app creation, if any, into c: its journal
+// entry goes first and c's own entry follows it.
+func (r *run) withApp(c outbox.Change) outbox.Change {
+	a := r.newApp
+	if a == nil {
+		return c
 	}
-	return err
+	next := &outbox.Entry{Step: c.Step, Status: c.Status, Attempt: c.Attempt, Detail: c.Detail}
+	if c.Step == "" {
+		next = nil
+	}
+	c.Step, c.Status, c.Attempt, c.Detail, c.Next = a.Step, a.Status, a.Attempt, a.Detail, next
+	c.AppID = r.sg.AppID
+	if c.State == "" {
+		c.State = outbox.StateAppCreated
+	}
+	return c
 }
 
 // settling treats code as transient for a new tenant's org: Okta says a
