@@ -34,6 +34,7 @@ type txFunc func(ctx context.Context, tx *sqlx.Tx) error
 
 type txRequest struct {
 	fn   txFunc
+	lazy bool       // see withLazyTx
 	done chan error // buffered: the writer never blocks on it
 }
 
@@ -43,10 +44,24 @@ type txRequest struct {
 // handler cannot leave its outcome unknown; ctx only stops the wait for a
 // turn.
 func (s *Store) withTx(ctx context.Context, fn txFunc) error {
+	return s.enqueue(ctx, &txRequest{fn: fn})
+}
+
+// withLazyTx is withTx for a change that need not be on disk when it
+// returns, because losing it to a power cut costs nothing but repeated
+// work: a lease, a relay's claim, a published mark (JetStream drops the
+// repeated publish). A group made only of lazy changes commits without an
+// fsync even with synchronous FULL; the next durable commit's fsync makes
+// it durable too, since the WAL is written in order.
+func (s *Store) withLazyTx(ctx context.Context, fn txFunc) error {
+	return s.enqueue(ctx, &txRequest{fn: fn, lazy: true})
+}
+
+func (s *Store) enqueue(ctx context.Context, r *txRequest) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	r := &txRequest{fn: fn, done: make(chan error, 1)}
+	r.done = make(chan error, 1)
 	select {
 	case s.txq <- r:
 	case <-s.quit:
@@ -110,6 +125,16 @@ func (s *Store) commitGroup(batch []*txRequest) int {
 	// statement. Waits for another process's lock are bounded by SQLite's
 	// busy timeout instead.
 	ctx := context.Background()
+	lazy := allLazy(batch)
+	if lazy {
+		s.stats.lazy.Add(1)
+	}
+	if err := s.setLazy(ctx, lazy); err != nil {
+		for _, r := range batch {
+			r.done <- err
+		}
+		return len(batch)
+	}
 	tx, err := s.w.BeginTxx(ctx, nil)
 	if err != nil {
 		for _, r := range batch {
@@ -140,6 +165,33 @@ func (s *Store) commitGroup(batch []*txRequest) int {
 		r.done <- err
 	}
 	return len(batch)
+}
+
+func allLazy(batch []*txRequest) bool {
+	for _, r := range batch {
+		if !r.lazy {
+			return false
+		}
+	}
+	return true
+}
+
+// setLazy switches the write connection between synchronous FULL and
+// NORMAL (no fsync at commit), when the store runs with FULL and the
+// switch is needed.
+func (s *Store) setLazy(ctx context.Context, lazy bool) error {
+	if !s.full || lazy == s.lazyNow {
+		return nil
+	}
+	level := "FULL"
+	if lazy {
+		level = "NORMAL"
+	}
+	if _, err := s.w.ExecContext(ctx, "PRAGMA synchronous = "+level); err != nil {
+		return fmt.Errorf("set synchronous %s: %w", level, err)
+	}
+	s.lazyNow = lazy
+	return nil
 }
 
 // commitIsolated runs the changes of batch in one transaction, each inside
@@ -192,6 +244,9 @@ type WriterStats struct {
 	// changes they held (Changes/Groups is the average group size), Reruns
 	// how many groups ran again with savepoints because a change failed.
 	Groups, Changes, Reruns int64
+	// Lazy counts the groups of lazy changes only, committed without an
+	// fsync.
+	Lazy int64
 	// Busy is the time the writer spent on groups; near the elapsed time it
 	// means the writer is the bottleneck. Commit is the part spent in
 	// COMMIT (the fsync with synchronous FULL).
@@ -199,13 +254,14 @@ type WriterStats struct {
 }
 
 type writerCounters struct {
-	groups, changes, reruns, busy, commitTime atomic.Int64
+	groups, changes, reruns, lazy, busy, commitTime atomic.Int64
 }
 
 // WriterStats returns the writer's counters.
 func (s *Store) WriterStats() WriterStats {
 	return WriterStats{
 		Groups: s.stats.groups.Load(), Changes: s.stats.changes.Load(), Reruns: s.stats.reruns.Load(),
+		Lazy: s.stats.lazy.Load(),
 		Busy: time.Duration(s.stats.busy.Load()), Commit: time.Duration(s.stats.commitTime.Load()),
 	}
 }

@@ -278,3 +278,41 @@ func TestGroupRerunAfterFailure(t *testing.T) {
 		t.Errorf("stored attempts = %v, want [1 1]", attempts)
 	}
 }
+
+// TestLazyGroupsSkipTheFsync: with synchronous FULL, a group of lazy
+// changes only commits with NORMAL, and the next durable change switches
+// the connection back to FULL.
+func TestLazyGroupsSkipTheFsync(t *testing.T) {
+	s, _ := openTestStore(t)
+	ctx := context.Background()
+	level := func() int {
+		t.Helper()
+		var n int
+		if err := s.w.GetContext(ctx, &n, "PRAGMA synchronous"); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if got := level(); got != 2 {
+		t.Fatalf("synchronous at open = %d, want 2 (FULL)", got)
+	}
+	if _, err := s.Acquire(ctx, Begin{ID: "a", Tenant: "new", Owner: "w", Lease: time.Minute}); err != nil {
+		t.Fatal(err)
+	}
+	if got := level(); got != 1 {
+		t.Errorf("after a lazy group synchronous = %d, want 1 (NORMAL)", got)
+	}
+	if st := s.WriterStats(); st.Lazy != 1 {
+		t.Errorf("lazy groups = %d, want 1", st.Lazy)
+	}
+	if err := s.Record(ctx, "a", Change{State: StateChecked, Step: "check", Status: "done", Attempt: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if got := level(); got != 2 {
+		t.Errorf("after a durable change synchronous = %d, want 2 (FULL)", got)
+	}
+	sg, err := s.Get(ctx, "a")
+	if err != nil || sg.State != StateChecked {
+		t.Fatalf("Get = %+v, %v", sg, err)
+	}
+}

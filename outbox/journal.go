@@ -101,10 +101,11 @@ type Begin struct {
 // Acquire records the signup if it is new and leases it to b.Owner. It
 // returns the signup's current row. A finished signup is returned as it is,
 // without a lease. If another owner's lease is still running it returns
-// ErrLeased.
+// ErrLeased. The write is lazy (see withLazyTx): the signup's first durable
+// step commits it to disk.
 func (s *Store) Acquire(ctx context.Context, b Begin) (*Signup, error) {
 	var out *Signup
-	err := s.withTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+	err := s.withLazyTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		now := s.now()
 		var row signupRow
 		err := tx.GetContext(ctx, &row, selectSignup+" WHERE id = ?", b.ID)
@@ -171,11 +172,12 @@ func (e *LeasedError) Error() string {
 // Is makes errors.Is(err, ErrLeased) true.
 func (e *LeasedError) Is(target error) bool { return target == ErrLeased }
 
-// Renew extends owner's lease on a signup to lease from now. It does
+// Renew extends owner's lease on a signup to lease from now (lazily, see
+// withLazyTx). It does
 // nothing when owner no longer holds the lease (the signup was finished,
 // released or taken over).
 func (s *Store) Renew(ctx context.Context, id, owner string, lease time.Duration) error {
-	err := s.withTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+	err := s.withLazyTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE signups SET lease_until = ?
 			WHERE id = ? AND lease_owner = ?`, formatTime(s.now().Add(lease)), id, owner)
 		return err
@@ -186,9 +188,10 @@ func (s *Store) Renew(ctx context.Context, id, owner string, lease time.Duration
 	return nil
 }
 
-// Release gives up owner's lease on a signup, if it holds it.
+// Release gives up owner's lease on a signup, if it holds it (lazily, see
+// withLazyTx).
 func (s *Store) Release(ctx context.Context, id, owner string) error {
-	return s.withTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+	return s.withLazyTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE signups SET lease_owner = '', lease_until = ''
 			WHERE id = ? AND lease_owner = ?`, id, owner)
 		return err

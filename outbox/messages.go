@@ -44,10 +44,12 @@ func (s *Store) Enqueue(ctx context.Context, m *Message) error {
 
 // Claim leases up to limit unpublished rows, oldest first, to owner for
 // lease. Rows another relay holds under a running lease are skipped, so two
-// relays never publish one row at the same time.
+// relays never publish one row at the same time. Claims, published marks
+// and pruning are lazy writes (see withLazyTx): lost to a power cut, a row
+// is published again and JetStream drops the repeat by its Nats-Msg-Id.
 func (s *Store) Claim(ctx context.Context, owner string, limit int, lease time.Duration) ([]Message, error) {
 	var out []Message
-	if err := s.withTx(ctx, s.claim(owner, limit, lease, &out)); err != nil {
+	if err := s.withLazyTx(ctx, s.claim(owner, limit, lease, &out)); err != nil {
 		return nil, fmt.Errorf("claim outbox rows: %w", err)
 	}
 	return out, nil
@@ -90,7 +92,7 @@ func (s *Store) Published(ctx context.Context, done map[int64]uint64) error {
 	if len(done) == 0 {
 		return nil
 	}
-	err := s.withTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+	err := s.withLazyTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		now := formatTime(s.now())
 		for seq, streamSeq := range done {
 			_, err := tx.ExecContext(ctx, `UPDATE outbox SET published_at = ?, stream_seq = ?,
@@ -109,7 +111,7 @@ func (s *Store) Published(ctx context.Context, done map[int64]uint64) error {
 
 // Unclaim releases rows that could not be published, noting why.
 func (s *Store) Unclaim(ctx context.Context, seqs []int64, reason string) error {
-	err := s.withTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+	err := s.withLazyTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		for _, seq := range seqs {
 			_, err := tx.ExecContext(ctx, `UPDATE outbox SET claimed_by = '', claimed_until = '',
 				last_error = ? WHERE seq = ?`, reason, seq)
@@ -128,7 +130,7 @@ func (s *Store) Unclaim(ctx context.Context, seqs []int64, reason string) error 
 // Prune deletes rows published before cutoff and returns how many.
 func (s *Store) Prune(ctx context.Context, cutoff time.Time) (int64, error) {
 	var n int64
-	err := s.withTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+	err := s.withLazyTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE published_at != '' AND published_at < ?`,
 			formatTime(cutoff))
 		if err != nil {

@@ -70,6 +70,9 @@ type Store struct {
 	cpDone     chan struct{}
 	cpReady    chan struct{} // the checkpointer asks the writer to finish
 	stats      writerCounters
+	// full is set with synchronous FULL; lazyNow while the write
+	// connection is switched to NORMAL for a group of lazy changes.
+	full, lazyNow bool
 
 	closeOnce sync.Once
 	closeErr  error
@@ -124,7 +127,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	r.SetMaxOpenConns(4)
 
-	s := &Store{w: w, r: r, keys: opts.Keyring, now: opts.Now, wake: make(chan struct{}),
+	s := &Store{w: w, r: r, keys: opts.Keyring, now: opts.Now, wake: make(chan struct{}), full: sync == "FULL",
 		txq: make(chan *txRequest), quit: make(chan struct{}), writerDone: make(chan struct{}),
 		cpReady: make(chan struct{}, 1)}
 	go s.writer()
