@@ -26,6 +26,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/embedded-occ/provisioner/internal/app"
 )
 
 // resultPrefix marks a child's result line on its stdout.
@@ -88,6 +90,9 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if *child != "" {
+		// Every scenario, the baseline too, runs with the scheduler
+		// setting the provisioner's main sets.
+		app.SpareProc()
 		code := runChild(ctx, *child, st)
 		stop()
 		os.Exit(code)
