@@ -110,16 +110,7 @@ func (s *Store) Acquire(ctx context.Context, b Begin) (*Signup, error) {
 		var row signupRow
 		err := tx.GetContext(ctx, &row, selectSignup+" WHERE id = ?", b.ID)
 		if errors.Is(err, sql.ErrNoRows) {
-			_, err = tx.ExecContext(ctx, `INSERT INTO signups (id, tenant, state, subdomain,
-				org_host, app_name, app_label, lease_owner, lease_until, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				b.ID, b.Tenant, StateReceived, b.Subdomain, b.OrgHost, b.AppName, b.AppLabel,
-				b.Owner, formatTime(now.Add(b.Lease)), formatTime(now), formatTime(now))
-			if err != nil {
-				return err
-			}
-			err = insertStep(ctx, tx, b.ID, "receive", "done", 1, nil, now)
-			if err != nil {
+			if err := insertSignup(ctx, tx, b, now); err != nil {
 				return err
 			}
 			err = tx.GetContext(ctx, &row, selectSignup+" WHERE id = ?", b.ID)
@@ -155,6 +146,36 @@ func (s *Store) Acquire(ctx context.Context, b Begin) (*Signup, error) {
 		return nil, fmt.Errorf("acquire signup: %w", err)
 	}
 	return out, nil
+}
+
+// insertSignup records a new signup, leased to b.Owner, with its
+// "receive" journal entry. It fails with ErrExists if the row is there.
+func insertSignup(ctx context.Context, tx *sqlx.Tx, b Begin, now time.Time) error {
+	res, err := tx.ExecContext(ctx, `INSERT INTO signups (id, tenant, state, subdomain,
+		org_host, app_name, app_label, lease_owner, lease_until, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING`,
+		b.ID, b.Tenant, StateReceived, b.Subdomain, b.OrgHost, b.AppName, b.AppLabel,
+		b.Owner, formatTime(now.Add(b.Lease)), formatTime(now), formatTime(now))
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrExists
+	}
+	return insertStep(ctx, tx, b.ID, "receive", "done", 1, nil, now)
+}
+
+// ErrExists is Record's error when Change.Insert finds the signup already
+// recorded: another worker took it meanwhile. Nothing was committed.
+var ErrExists = errors.New("outbox: signup already recorded")
+
+// New returns the row a signup will have once Change.Insert records it.
+// A worker that finds no row for a signup (Get) may start it without a
+// write and record it with its first durable step, which fails with
+// ErrExists if another worker was quicker.
+func (b Begin) New() *Signup {
+	return &Signup{ID: b.ID, Tenant: b.Tenant, State: StateReceived, Subdomain: b.Subdomain,
+		OrgHost: b.OrgHost, AppName: b.AppName, AppLabel: b.AppLabel}
 }
 
 // LeasedError is Acquire's error when another worker holds the signup:

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -231,5 +232,51 @@ func TestOpenRefusesAWrongStorageKey(t *testing.T) {
 	_, err := Open(context.Background(), path, Options{Keyring: keys})
 	if !errors.Is(err, ErrWrongKey) {
 		t.Fatalf("Open with another key: err = %v, want ErrWrongKey", err)
+	}
+}
+
+// TestRecordInsert: a signup started without a write is recorded with its
+// first change; a second insert of the same signup commits nothing.
+func TestRecordInsert(t *testing.T) {
+	s, _ := openTestStore(t)
+	ctx := context.Background()
+	b := Begin{ID: "fresh", Tenant: "new", Subdomain: "acme", AppName: "app", AppLabel: "App",
+		Owner: "w1", Lease: time.Minute}
+	if _, err := s.Get(ctx, b.ID); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Get before = %v, want ErrNotFound", err)
+	}
+	if got := b.New(); got.State != StateReceived || got.ID != b.ID || got.Subdomain != "acme" {
+		t.Errorf("New = %+v", got)
+	}
+	err := s.Record(ctx, b.ID, Change{Insert: &b, State: StateOrgPending, Step: "check_token",
+		Status: "done", Attempt: 1, Next: &Entry{Step: "create_org", Status: "started", Attempt: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sg, err := s.Get(ctx, b.ID)
+	if err != nil || sg.State != StateOrgPending || sg.Step != "create_org" {
+		t.Fatalf("Get after = %+v, %v", sg, err)
+	}
+	// Leased to w1 by the insert.
+	if _, err := s.Acquire(ctx, Begin{ID: b.ID, Tenant: "new", Owner: "w2", Lease: time.Minute}); !errors.Is(err, ErrLeased) {
+		t.Errorf("Acquire by another worker = %v, want ErrLeased", err)
+	}
+	other := b
+	other.Owner = "w2"
+	err = s.Record(ctx, b.ID, Change{Insert: &other, State: StateFailed, Step: "check_token",
+		Status: "failed", Attempt: 1})
+	if !errors.Is(err, ErrExists) {
+		t.Fatalf("second insert = %v, want ErrExists", err)
+	}
+	steps, err := s.Journal(ctx, b.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, st := range steps {
+		names = append(names, st.Step+":"+st.Status)
+	}
+	if got, want := strings.Join(names, " "), "receive:done check_token:done create_org:started"; got != want {
+		t.Errorf("journal = %s, want %s", got, want)
 	}
 }

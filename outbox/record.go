@@ -38,6 +38,10 @@ type Change struct {
 	Results []*Message
 	// Release gives up the worker's lease.
 	Release bool
+	// Insert, when set, records the signup first, as Acquire would have
+	// (see Begin.New); the change fails with ErrExists if the row is
+	// there.
+	Insert *Begin
 	// Next, when set, is a second journal entry committed after the first:
 	// the start of the following step, when no Okta call separates the two
 	// and one commit can record both. The row's step and attempts follow it.
@@ -74,6 +78,11 @@ func (s *Store) Record(ctx context.Context, id string, c Change) error {
 
 	err := s.withTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		now := s.now()
+		if c.Insert != nil {
+			if err := insertSignup(ctx, tx, *c.Insert, now); err != nil {
+				return err
+			}
+		}
 		sets := []string{"updated_at = ?"}
 		args := []any{formatTime(now)}
 		add := func(col string, v any) {

@@ -6,8 +6,9 @@ package provision
 const (
 	// CrashReceived: a delivery arrived; nothing is journaled yet.
 	CrashReceived = "received"
-	// CrashBeforeCheckToken: the signup is journaled and leased; GET
-	// /api/v1/users/me is not sent yet.
+	// CrashBeforeCheckToken: GET /api/v1/users/me is not sent yet; a new
+	// signup is not journaled yet either (it is recorded with the check's
+	// commit), one seen before is leased.
 	CrashBeforeCheckToken = "before_check_token"
 	// CrashAfterCheckTokenCall: Okta accepted the token; "checked" is not
 	// committed yet.

@@ -5,7 +5,9 @@
 //	received ─check token─► org_pending ─create org─► app_pending
 //	─create app, fetch metadata─► provisioned (TenantProvisioned queued)
 //
-// An existing tenant skips org creation. Before a non-idempotent call the
+// A signup the journal has never seen is recorded (received, leased) in
+// the same commit as its token check. An existing tenant skips org
+// creation. Before a non-idempotent call the
 // journal records the attempt (org_pending, app_pending), in the same
 // commit as the step before it; a signup found in such a state after a
 // crash is reconciled, never repeated blindly. The created app is committed

@@ -44,7 +44,18 @@ func (w *Worker) Handle(ctx context.Context, d Delivery) (Outcome, error) {
 	}
 	defer w.inflight.Delete(d.Event.ID)
 
-	sg, err := w.cfg.Store.Acquire(ctx, w.begin(d))
+	b := w.begin(d)
+	// A signup the journal has never seen starts without a write: it is
+	// recorded, leased, with its first durable step (run.unsaved). Others
+	// are leased first.
+	var unsaved *outbox.Begin
+	sg, err := w.cfg.Store.Get(ctx, b.ID)
+	switch {
+	case errors.Is(err, outbox.ErrNotFound):
+		sg, unsaved, err = b.New(), &b, nil
+	case err == nil:
+		sg, err = w.cfg.Store.Acquire(ctx, b)
+	}
 	if errors.Is(err, outbox.ErrLeased) {
 		return Outcome{Action: Retry, Delay: w.leasedDelay(err)}, nil
 	}
@@ -61,7 +72,7 @@ func (w *Worker) Handle(ctx context.Context, d Delivery) (Outcome, error) {
 	}
 	stop := w.renewLease(ctx, sg.ID)
 	defer stop()
-	r := &run{w: w, d: d, sg: sg, log: w.signupLogger(d)}
+	r := &run{w: w, d: d, sg: sg, unsaved: unsaved, log: w.signupLogger(d)}
 	return r.advance(ctx)
 }
 
@@ -188,7 +199,9 @@ type run struct {
 	orgToken string // the new org's token, once known
 	// newApp is the app creation not committed yet (see appCreated).
 	newApp *outbox.Entry
-	attempts int    // attempts of the step that failed
+	// unsaved is set until the signup's row is recorded (see Handle).
+	unsaved  *outbox.Begin
+	attempts int // attempts of the step that failed
 }
 
 func (r *run) advance(ctx context.Context) (Outcome, error) {
@@ -232,10 +245,11 @@ func (r *run) takeStarted() bool {
 // one, and mirrors it in the run's copy of the signup.
 func (r *run) record(ctx context.Context, c outbox.Change) error {
 	c = r.withApp(c)
+	c.Insert = r.unsaved
 	if err := r.w.cfg.Store.Record(ctx, r.sg.ID, c); err != nil {
 		return &storeError{err}
 	}
-	r.newApp = nil
+	r.newApp, r.unsaved = nil, nil
 	if c.State != "" {
 		r.sg.State = c.State
 	}
