@@ -230,8 +230,7 @@ func (c *Consumer) loop(ctx, hctx context.Context, slots chan struct{}, wg *sync
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				defer func() { <-slots }()
-				c.handle(hctx, msg)
+				c.handle(hctx, msg, func() { <-slots })
 			}()
 		}
 		c.release(slots, n-got)

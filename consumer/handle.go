@@ -12,8 +12,12 @@ import (
 	"github.com/embedded-occ/provisioner/provision"
 )
 
-// handle works on one message and settles it as the worker decides.
-func (c *Consumer) handle(ctx context.Context, msg jetstream.Msg) {
+// handle works on one message and settles it as the worker decides. It
+// calls free once the worker is done with the message, before the
+// settlement's round trip to the server: the slot goes to the next
+// message meanwhile (acks awaiting their confirmation are bounded by the
+// consumer's MaxAckPending, not by Concurrency).
+func (c *Consumer) handle(ctx context.Context, msg jetstream.Msg, free func()) {
 	c.cfg.Observer.Received()
 	c.cfg.Observer.InFlight(1)
 	defer c.cfg.Observer.InFlight(-1)
@@ -21,6 +25,7 @@ func (c *Consumer) handle(ctx context.Context, msg jetstream.Msg) {
 	stop := c.keepAlive(msg)
 	out, id, err := c.decide(ctx, msg)
 	stop()
+	free()
 
 	c.settle(ctx, msg, id, out, err)
 	if c.handled != nil {
