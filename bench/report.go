@@ -210,19 +210,20 @@ func dash(s string) string {
 // Why a target is missed, from the profiles of this benchmark (see
 // BENCHMARKS.md).
 const (
-	whyThroughput = "CPU-bound: the two cores also run the emulator and NATS. Beyond the " +
-		"baseline's work each signup costs 5 SQLite commits (merged from 7, which did not " +
-		"move this figure: the fsyncs are grouped, the CPU is the limit), JSON journal " +
-		"details, the metadata parse and the result event. A leaner result encoding, a " +
-		"cheaper journal (no JSON details) or more cores would reach it."
-	whyConcurrency = "each signup's 5 commits go one after another through the one SQLite " +
-		"writer, waiting several ms each at 256 in flight, and Okta calls stretch past " +
-		"100 ms under CPU contention. A store with more than one writer (PostgreSQL) or " +
-		"more cores would reach 0.9."
-	whyLatency = "a signup's 5 commits are sequential and each waits for an fsync with " +
-		"FULL (0.5 ms typical on this disk, with ms-long tails); NORMAL (paced-normal) " +
-		"drops the fsyncs but keeps the GC and scheduling tails of this shared two-core " +
-		"box. A disk with short fsync tails, or NORMAL with a UPS, would reach it."
+	whyThroughput = "CPU-bound: the two cores also run the emulator and NATS, and the " +
+		"baseline itself moves by a third from run to run on this shared box. Beyond the " +
+		"baseline's work each signup costs 3 SQLite commits, each an fsync the writer " +
+		"waits out (see the writer busy column), the metadata parse and the result " +
+		"event. More cores, or NATS and the emulator on other cores, would reach it."
+	whyConcurrency = "each signup's 3 commits go one after another through the one SQLite " +
+		"writer, waiting a few ms each at 256 in flight, and Okta calls stretch past " +
+		"100 ms when 256 of them share two cores with everything else. A store with more " +
+		"than one writer (PostgreSQL) or more cores would reach 0.9 every run."
+	whyLatency = "a signup's 3 commits are sequential and each waits for an fsync with " +
+		"FULL (0.2 to 1 ms on this virtual disk, with ms-long tails); NORMAL " +
+		"(paced-normal) drops the fsyncs but keeps the GC and scheduling tails of this " +
+		"shared two-core box. A disk with short fsync tails, or NORMAL with a UPS, " +
+		"would reach it."
 )
 
 // notes explains every missed target.
