@@ -35,7 +35,7 @@ type baseline struct {
 func newBaseline(e *env, concurrency int) *baseline {
 	tr := &http.Transport{MaxIdleConns: concurrency * 2, MaxIdleConnsPerHost: concurrency * 2}
 	return &baseline{e: e, http: &http.Client{Transport: tr, Timeout: 30 * time.Second},
-		base: e.emu.URL()}
+		base: e.emuURL}
 }
 
 // run consumes with concurrency workers until ctx ends.

@@ -30,7 +30,9 @@ type env struct {
 	ns       *embedded.Server
 	nc       *nats.Conn
 	js       jetstream.JetStream
-	emu      *oktatest.Server
+	emu      *oktatest.Server // in process, unless ext is set
+	ext      *external        // the emulator in a process of its own
+	emuURL   string
 	streams  consumer.Streams
 	subjects events.Subjects
 	seal     *events.Keyring // seals the signups' secrets
@@ -46,6 +48,10 @@ type envOptions struct {
 	latency time.Duration
 	// record keeps every emulator request (rate-limit scenario).
 	record bool
+	// external runs the emulator in a process of its own, as Okta is in
+	// production, so that the scenario's process is the worker (and NATS)
+	// alone: its peak memory and scheduling are the worker's.
+	external bool
 }
 
 func newEnv(ctx context.Context, o envOptions) (*env, error) {
@@ -73,18 +79,16 @@ func newEnv(ctx context.Context, o envOptions) (*env, error) {
 	if err := consumer.EnsureStreams(ctx, e.js, e.streams, e.subjects, "provisioner"); err != nil {
 		return nil, err
 	}
-	e.emu = oktatest.New(oktatest.Options{ISVHost: isvHost, ISVToken: isvToken,
-		Latency: o.latency, OnRequest: e.onRequest, SharedCertificate: true})
-	// Okta's real limits are per minute; the benchmark lifts the emulator's
-	// defaults out of the way, and the rate-limit scenario lowers one.
-	for _, b := range []string{oktatest.BucketOrgs, oktatest.BucketApps, oktatest.BucketMe,
-		oktatest.BucketOther} {
-		if err := e.emu.SetRateLimit(b, 1<<30, time.Minute); err != nil {
+	if o.external {
+		if e.ext, err = startExternal(ctx, o.latency); err != nil {
 			return nil, err
 		}
-	}
-	if err := e.emu.Start("127.0.0.1:0"); err != nil {
-		return nil, err
+		e.emuURL = e.ext.url
+	} else {
+		if e.emu, err = newEmulator(o.latency, e.onRequest); err != nil {
+			return nil, err
+		}
+		e.emuURL = e.emu.URL()
 	}
 	for _, k := range []**events.Keyring{&e.seal, &e.store} {
 		spec, err := events.GenerateKeyringSpec("bench")
@@ -117,6 +121,9 @@ func (e *env) recorded() []oktatest.Request {
 func (e *env) close() {
 	if e.emu != nil {
 		e.emu.Close()
+	}
+	if e.ext != nil {
+		e.ext.close()
 	}
 	if e.nc != nil {
 		e.nc.Close()

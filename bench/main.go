@@ -69,6 +69,8 @@ func scenarios() []scenario {
 
 func main() {
 	child := flag.String("child", "", "run one scenario and print its result (internal)")
+	emulator := flag.Bool("emulator", false, "serve the Okta emulator until stdin closes (internal)")
+	emuLatency := flag.Duration("emulator-latency", 0, "latency of the -emulator (internal)")
 	quick := flag.Bool("quick", false, "shorter runs, for trying the benchmark out")
 	only := flag.String("only", "", "comma-separated scenarios to run (default all)")
 	flag.StringVar(&profileDir, "profile", "", "write each scenario's CPU profile into this directory")
@@ -86,6 +88,9 @@ func main() {
 	if *limitWindow > 0 {
 		st.limitWindow = *limitWindow
 		childArgs = append(childArgs, "-window", limitWindow.String())
+	}
+	if *emulator {
+		os.Exit(serveEmulator(*emuLatency))
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -174,7 +174,7 @@ func runPaced(ctx context.Context, st settings, sync string) (result, error) {
 // st.latency, so a signup's Okta time is 4 x latency and the ideal
 // throughput is concurrency / (4 x latency).
 func runLatency(ctx context.Context, st settings, concurrency int) (result, error) {
-	e, err := newEnv(ctx, envOptions{latency: st.latency})
+	e, err := newEnv(ctx, envOptions{latency: st.latency, external: true})
 	if err != nil {
 		return result{}, err
 	}

@@ -85,7 +85,7 @@ func startPipeline(ctx context.Context, e *env, o pipelineOptions) (*pipeline, e
 	metrics := app.NewMetrics(store)
 	log := app.NewLogger(io.Discard, "info", "json")
 	client, err := okta.New(okta.Config{
-		DevEndpoint: e.emu.URL(),
+		DevEndpoint: e.emuURL,
 		Observe: func(x okta.Exchange) {
 			metrics.Exchange(x)
 			if track != nil {
