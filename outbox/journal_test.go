@@ -280,3 +280,31 @@ func TestRecordInsert(t *testing.T) {
 		t.Errorf("journal = %s, want %s", got, want)
 	}
 }
+
+// TestRecordKeepsAFinishedOutcome: once a signup has its outcome, only a
+// replay (a new generation) may change it.
+func TestRecordKeepsAFinishedOutcome(t *testing.T) {
+	s, _ := openTestStore(t)
+	ctx := context.Background()
+	if _, err := s.Acquire(ctx, Begin{ID: "done", Tenant: "new", Owner: "w", Lease: time.Minute}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Record(ctx, "done", Change{State: StateProvisioned, Step: "fetch_metadata",
+		Status: "done", Attempt: 1}); err != nil {
+		t.Fatal(err)
+	}
+	err := s.Record(ctx, "done", Change{State: StateFailed, Step: "validate", Status: "failed", Attempt: 1})
+	if !errors.Is(err, ErrFinished) {
+		t.Fatalf("second outcome: got %v, want ErrFinished", err)
+	}
+	if sg, _ := s.Get(ctx, "done"); sg.State != StateProvisioned {
+		t.Errorf("state = %s, want %s kept", sg.State, StateProvisioned)
+	}
+	if err := s.Record(ctx, "nope", Change{State: StateFailed}); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown signup: got %v, want ErrNotFound", err)
+	}
+	if err := s.Record(ctx, "done", Change{State: StateReceived, Step: "replay", Status: "done",
+		Attempt: 1, Generation: 1}); err != nil {
+		t.Errorf("replay: %v", err)
+	}
+}

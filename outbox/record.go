@@ -3,6 +3,7 @@ package outbox
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -55,6 +56,11 @@ type Entry struct {
 	Attempt int
 	Detail  any
 }
+
+// ErrFinished is Record's error for a signup that already has its outcome
+// (provisioned, failed or dead) when the change is not a replay: a second
+// outcome is never committed. Nothing was committed.
+var ErrFinished = errors.New("outbox: signup already finished")
 
 // Record commits c for signup id. When c carries Results, the relay is
 // woken after the commit.
@@ -125,13 +131,21 @@ func (s *Store) Record(ctx context.Context, id string, c Change) error {
 			add("lease_owner", "")
 			add("lease_until", "")
 		}
-		args = append(args, id)
-		res, err := tx.ExecContext(ctx, "UPDATE signups SET "+strings.Join(sets, ", ")+" WHERE id = ?", args...)
+		// A finished signup keeps its outcome; only a replay (a new
+		// generation) may change it.
+		args = append(args, id, c.Generation > 0)
+		res, err := tx.ExecContext(ctx, "UPDATE signups SET "+strings.Join(sets, ", ")+
+			` WHERE id = ? AND (state NOT IN ('`+StateProvisioned+`', '`+StateFailed+`', '`+
+			StateDead+`') OR ?)`, args...)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrNotFound
+			var state string
+			if err := tx.GetContext(ctx, &state, "SELECT state FROM signups WHERE id = ?", id); err != nil {
+				return ErrNotFound
+			}
+			return ErrFinished
 		}
 		if c.Step != "" {
 			if err := insertStep(ctx, tx, id, c.Step, c.Status, c.Attempt, c.Detail, now); err != nil {

@@ -150,7 +150,9 @@ func (r *run) orgCreated(ctx context.Context, org *okta.Org, subdomain string) e
 		return err
 	}
 	r.orgToken = org.Token
-	err := r.record(ctx, outbox.Change{
+	// Okta shows the token only in this answer: commit it even when the
+	// worker is shutting down.
+	err := r.record(context.WithoutCancel(ctx), outbox.Change{
 		State: outbox.StateAppPending, Step: events.StepCreateOrg, Status: "done",
 		Attempt: r.attempts, OrgID: org.ID, OrgHost: host, OrgToken: org.Token,
 		Detail: map[string]string{"org_id": org.ID, "host": host},
