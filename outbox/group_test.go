@@ -88,7 +88,7 @@ func TestGroupCommitIsolatesFailures(t *testing.T) {
 	boom := errors.New("boom")
 	step := func(id, name string, fail error) txFunc {
 		return func(ctx context.Context, tx *sqlx.Tx) error {
-			if err := insertStep(ctx, tx, id, name, "done", 1, nil, time.Now()); err != nil {
+			if err := insertStep(ctx, tx, id, name, "done", 1, "", time.Now()); err != nil {
 				return err
 			}
 			return fail

@@ -162,7 +162,7 @@ func insertSignup(ctx context.Context, tx *sqlx.Tx, b Begin, now time.Time) erro
 	if n, _ := res.RowsAffected(); n == 0 {
 		return ErrExists
 	}
-	return insertStep(ctx, tx, b.ID, "receive", "done", 1, nil, now)
+	return insertStep(ctx, tx, b.ID, "receive", "done", 1, "", now)
 }
 
 // ErrExists is Record's error when Change.Insert finds the signup already
@@ -277,17 +277,23 @@ func (s *Store) Journal(ctx context.Context, id string) ([]Step, error) {
 	return out, nil
 }
 
+// insertStep adds a journal entry; detail is JSON or "".
 func insertStep(ctx context.Context, tx *sqlx.Tx, id, step, status string, attempt int,
-	detail any, at time.Time) error {
-	d := ""
-	if detail != nil {
-		raw, err := json.Marshal(detail)
-		if err != nil {
-			return err
-		}
-		d = string(raw)
-	}
+	detail string, at time.Time) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO steps (signup_id, step, status, attempt, detail, at)
-		VALUES (?, ?, ?, ?, ?, ?)`, id, step, status, attempt, d, formatTime(at))
+		VALUES (?, ?, ?, ?, ?, ?)`, id, step, status, attempt, detail, formatTime(at))
 	return err
+}
+
+// marshalDetail encodes a journal entry's detail, "" for none. Callers do
+// it before queueing their change, so that the one writer does not.
+func marshalDetail(detail any) (string, error) {
+	if detail == nil {
+		return "", nil
+	}
+	raw, err := json.Marshal(detail)
+	if err != nil {
+		return "", fmt.Errorf("journal detail: %w", err)
+	}
+	return string(raw), nil
 }

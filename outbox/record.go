@@ -82,7 +82,18 @@ func (s *Store) Record(ctx context.Context, id string, c Change) error {
 		lastErr = string(raw)
 	}
 
-	err := s.withTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+	detail, err := marshalDetail(c.Detail)
+	if err != nil {
+		return fmt.Errorf("record %s: %w", c.Step, err)
+	}
+	var nextDetail string
+	if c.Next != nil {
+		if nextDetail, err = marshalDetail(c.Next.Detail); err != nil {
+			return fmt.Errorf("record %s: %w", c.Step, err)
+		}
+	}
+
+	err = s.withTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		now := s.now()
 		if c.Insert != nil {
 			if err := insertSignup(ctx, tx, *c.Insert, now); err != nil {
@@ -148,12 +159,12 @@ func (s *Store) Record(ctx context.Context, id string, c Change) error {
 			return ErrFinished
 		}
 		if c.Step != "" {
-			if err := insertStep(ctx, tx, id, c.Step, c.Status, c.Attempt, c.Detail, now); err != nil {
+			if err := insertStep(ctx, tx, id, c.Step, c.Status, c.Attempt, detail, now); err != nil {
 				return err
 			}
 		}
 		if n := c.Next; n != nil {
-			if err := insertStep(ctx, tx, id, n.Step, n.Status, n.Attempt, n.Detail, now); err != nil {
+			if err := insertStep(ctx, tx, id, n.Step, n.Status, n.Attempt, nextDetail, now); err != nil {
 				return err
 			}
 		}
