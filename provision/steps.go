@@ -255,7 +255,8 @@ func (r *run) appCreated(app *okta.App, found bool) {
 }
 
 // withApp folds the uncommitted app creation, if any, into c: its journal
-// entry goes first and c's own entry follows it.
+// entry goes first and c's own entry follows it (as c.Next, so c must not
+// carry a Next of its own; no change made after an app creation does).
 func (r *run) withApp(c outbox.Change) outbox.Change {
 	a := r.newApp
 	if a == nil {
