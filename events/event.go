@@ -87,15 +87,9 @@ func NewEvent(id, source, typ string, t time.Time, data any) (*Event, error) {
 func EncodeEvent(id, source, typ string, t time.Time, data any) ([]byte, error) {
 	var b bytes.Buffer
 	b.Grow(1024)
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
 	put := func(prefix string, v any) error {
 		b.WriteString(prefix)
-		if err := enc.Encode(v); err != nil {
-			return err
-		}
-		b.Truncate(b.Len() - 1) // the newline Encode adds
-		return nil
+		return appendJSON(&b, v)
 	}
 	for _, f := range [...]struct{ prefix, v string }{
 		{`{"specversion":`, SpecVersion}, {`,"id":`, id}, {`,"source":`, source}, {`,"type":`, typ},

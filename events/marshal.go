@@ -31,10 +31,19 @@ func (m SAMLMetadata) MarshalJSON() ([]byte, error) {
 	}
 	var b bytes.Buffer
 	b.Grow(len(m.XML) + 2048)
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(plain(m)); err != nil {
+	if err := appendJSON(&b, plain(m)); err != nil {
 		return nil, err
 	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+	return b.Bytes(), nil
+}
+
+// appendJSON appends v's JSON to b without escaping HTML characters.
+func appendJSON(b *bytes.Buffer, v any) error {
+	enc := json.NewEncoder(b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	b.Truncate(b.Len() - 1) // the newline Encode adds
+	return nil
 }

@@ -130,17 +130,11 @@ func (s *Store) commitGroup(batch []*txRequest) int {
 		s.stats.lazy.Add(1)
 	}
 	if err := s.setLazy(ctx, lazy); err != nil {
-		for _, r := range batch {
-			r.done <- err
-		}
-		return len(batch)
+		return settleAll(batch, err)
 	}
 	tx, err := s.w.BeginTxx(ctx, nil)
 	if err != nil {
-		for _, r := range batch {
-			r.done <- err
-		}
-		return len(batch)
+		return settleAll(batch, err)
 	}
 	if len(batch) == 1 {
 		// Alone in its transaction, a change needs no savepoint.
@@ -160,7 +154,12 @@ func (s *Store) commitGroup(batch []*txRequest) int {
 			return s.commitIsolated(ctx, batch)
 		}
 	}
-	err = s.commit(tx)
+	return settleAll(batch, s.commit(tx))
+}
+
+// settleAll answers every change of batch with err and returns how many
+// it settled.
+func settleAll(batch []*txRequest, err error) int {
 	for _, r := range batch {
 		r.done <- err
 	}
@@ -200,10 +199,7 @@ func (s *Store) setLazy(ctx context.Context, lazy bool) error {
 func (s *Store) commitIsolated(ctx context.Context, batch []*txRequest) int {
 	tx, err := s.w.BeginTxx(ctx, nil)
 	if err != nil {
-		for _, r := range batch {
-			r.done <- err
-		}
-		return len(batch)
+		return settleAll(batch, err)
 	}
 	errs := make([]error, len(batch))
 	for i, r := range batch {

@@ -194,9 +194,8 @@ func (e *LeasedError) Error() string {
 func (e *LeasedError) Is(target error) bool { return target == ErrLeased }
 
 // Renew extends owner's lease on a signup to lease from now (lazily, see
-// withLazyTx). It does
-// nothing when owner no longer holds the lease (the signup was finished,
-// released or taken over).
+// withLazyTx). It does nothing when owner no longer holds the lease (the
+// signup was finished, released or taken over).
 func (s *Store) Renew(ctx context.Context, id, owner string, lease time.Duration) error {
 	err := s.withLazyTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE signups SET lease_until = ?

@@ -37,12 +37,11 @@ var errAbandon = errors.New("provision: abandoned on shutdown")
 // says Ack or Terminate: by then the outcome is committed.
 func (w *Worker) Handle(ctx context.Context, d Delivery) (Outcome, error) {
 	w.crash(CrashReceived)
-	if _, busy := w.inflight.LoadOrStore(d.Event.ID, struct{}{}); busy {
-		// This process is still working on an earlier delivery; this one
-		// comes back once that one has committed its outcome.
-		return Outcome{Action: Retry, Delay: max(w.cfg.Lease/3, time.Second)}, nil
+	release, ok := w.hold(d.Event.ID)
+	if !ok {
+		return w.heldHere(), nil
 	}
-	defer w.inflight.Delete(d.Event.ID)
+	defer release()
 
 	b := w.begin(d)
 	// A signup the journal has never seen starts without a write: it is
@@ -74,6 +73,21 @@ func (w *Worker) Handle(ctx context.Context, d Delivery) (Outcome, error) {
 	defer stop()
 	r := &run{w: w, d: d, sg: sg, unsaved: unsaved, log: w.signupLogger(d)}
 	return r.advance(ctx)
+}
+
+// hold marks signup id as worked on by this process; ok is false when it
+// already is. release ends the mark.
+func (w *Worker) hold(id string) (release func(), ok bool) {
+	if _, busy := w.inflight.LoadOrStore(id, struct{}{}); busy {
+		return nil, false
+	}
+	return func() { w.inflight.Delete(id) }, true
+}
+
+// heldHere is the outcome of a delivery whose signup this process is still
+// working on: it comes back once that work has committed its outcome.
+func (w *Worker) heldHere() Outcome {
+	return Outcome{Action: Retry, Delay: max(w.cfg.Lease/3, time.Second)}
 }
 
 // leasedDelay is how long a signup another worker holds waits before its

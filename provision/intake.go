@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/embedded-occ/provisioner/events"
 	"github.com/embedded-occ/provisioner/outbox"
@@ -14,12 +13,11 @@ import (
 // Reject commits a ProvisioningFailed for a signup whose input is invalid,
 // listing every problem at once. No Okta call is made. ev must carry an id.
 func (w *Worker) Reject(ctx context.Context, ev *events.Event, tenant string, verr *events.ValidationError) (Outcome, error) {
-	if _, busy := w.inflight.LoadOrStore(ev.ID, struct{}{}); busy {
-		// A delivery with the same id is being worked on here; this one
-		// comes back once that one has its outcome.
-		return Outcome{Action: Retry, Delay: max(w.cfg.Lease/3, time.Second)}, nil
+	release, ok := w.hold(ev.ID)
+	if !ok {
+		return w.heldHere(), nil
 	}
-	defer w.inflight.Delete(ev.ID)
+	defer release()
 	sg, err := w.cfg.Store.Acquire(ctx, outbox.Begin{ID: ev.ID, Tenant: tenantOrUnknown(tenant),
 		Owner: w.cfg.Owner, Lease: w.cfg.Lease})
 	if errors.Is(err, outbox.ErrLeased) {
@@ -112,10 +110,11 @@ func (w *Worker) Undecodable(ctx context.Context, raw []byte, streamSeq uint64, 
 // error wrapping outbox.ErrLeased, and the caller asks again later, when
 // the signup either has its result or its worker is gone.
 func (w *Worker) Exhaust(ctx context.Context, d Delivery) error {
-	if _, busy := w.inflight.LoadOrStore(d.Event.ID, struct{}{}); busy {
+	release, ok := w.hold(d.Event.ID)
+	if !ok {
 		return fmt.Errorf("exhaust %s: in progress here: %w", d.Event.ID, outbox.ErrLeased)
 	}
-	defer w.inflight.Delete(d.Event.ID)
+	defer release()
 	sg, err := w.cfg.Store.Acquire(ctx, w.begin(d))
 	if err != nil {
 		return fmt.Errorf("exhaust %s: %w", d.Event.ID, err)
